@@ -1,0 +1,153 @@
+"""The one facade: the CLI, cron and the web app call `Archive` and nothing below it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from archive.config import DOCUMENTS, INDEX
+from archive.document import Document, Translation
+from archive.errors import DocumentNotFound, IndexMissing
+from archive.schema import SCHEMA_VERSION
+from archive.search import Searcher, SearchRequest, SearchResults
+from archive.store import IndexStore
+
+
+@dataclass(frozen=True)
+class Status:
+    documents: int
+    per_language: dict[str, int]
+    per_kind: dict[str, int]
+    per_year: dict[str, int]
+    failures: list[dict]
+    last_run: dict | None
+    index_bytes: int
+    schema_version: int
+    generation: str | None
+    index: str
+    documents_root: str
+
+    def to_dict(self) -> dict:
+        return {
+            "documents": self.documents,
+            "per_language": self.per_language,
+            "per_kind": self.per_kind,
+            "per_year": self.per_year,
+            "failures": self.failures,
+            "unsupported": (self.last_run or {}).get("unsupported", []),
+            "last_run": self.last_run,
+            "index_bytes": self.index_bytes,
+            "schema_version": self.schema_version,
+            "generation": self.generation,
+            "index": self.index,
+            "documents_root": self.documents_root,
+        }
+
+
+class Archive:
+    """A documents folder and the index built from it."""
+
+    def __init__(
+        self, documents: str | os.PathLike | None = None, index_dir: str | os.PathLike | None = None
+    ):
+        self.documents = DOCUMENTS.resolve(documents).resolve()
+        self.store = IndexStore(INDEX.resolve(index_dir).resolve())
+
+    # -- writing ------------------------------------------------------------------
+
+    def index(
+        self,
+        *,
+        full: bool = False,
+        jobs: int = 0,
+        wait: bool = False,
+        timeout: float = 120.0,
+        memory_mb: int = 1024,
+        progress=None,
+    ):
+        """Bring the index up to date (see indexer.pipeline); returns a RunReport."""
+        from indexer.pipeline import RunOptions, run  # the indexer builds on this package
+
+        options = RunOptions(full=full, jobs=jobs, wait=wait, timeout=timeout, memory_mb=memory_mb)
+        return run(self.store, self.documents, options, progress)
+
+    def has_index(self) -> bool:
+        return self.store.exists()
+
+    # -- reading ------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str = "",
+        *,
+        lang: str | None = None,
+        kind: str | None = None,
+        year: str | None = None,
+        page: int = 1,
+        per_page: int = 10,
+        sort: str = "relevance",
+    ) -> SearchResults:
+        request = SearchRequest(
+            query, lang or None, kind or None, year or None, page, per_page, sort
+        )
+        with self.store.searcher() as s:
+            return Searcher(s).run(request)
+
+    def document(self, doc_id: str) -> Document:
+        with self.store.searcher() as s:
+            doc = Searcher(s).document(doc_id)
+        if doc is None:
+            raise DocumentNotFound(f"no document with id {doc_id!r}")
+        return doc
+
+    def translations(self, doc_id: str) -> list[Translation]:
+        return self.document(doc_id).translations
+
+    def documents_page(self, page: int = 1, per_page: int = 50) -> tuple[int, list[Document]]:
+        with self.store.searcher() as s:
+            return Searcher(s).documents(page, per_page)
+
+    def all_documents(self) -> list[Document]:
+        total, _docs = self.documents_page(1, 1)
+        return self.documents_page(1, max(total, 1))[1]
+
+    def file_path(self, doc_id: str) -> Path:
+        """The original file of a document; only ever a path the index knows, inside the root."""
+        doc = self.document(doc_id)
+        path = (self.documents / doc.path).resolve()
+        if not path.is_relative_to(self.documents) or not path.is_file():
+            raise DocumentNotFound(f"the file of document {doc_id!r} is no longer there")
+        return path
+
+    def status(self) -> Status:
+        if not self.store.exists():
+            raise IndexMissing(f"no index in {self.store.root}; run `archive index` first")
+        every = self.search("", per_page=1)
+        with self.store.searcher() as s:
+            failures = Searcher(s).failures()
+        return Status(
+            documents=every.total,
+            per_language=every.facets["lang"],
+            per_kind=every.facets["kind"],
+            per_year=every.facets["year"],
+            failures=failures,
+            last_run=self.store.last_run(),
+            index_bytes=self.store.size_bytes(),
+            schema_version=SCHEMA_VERSION,
+            generation=self.store.current_name(),
+            index=str(self.store.root),
+            documents_root=str(self.documents),
+        )
+
+    def health(self) -> dict:
+        last = self.store.last_run() or {}
+        with self.store.searcher() as s:
+            count = Searcher(s).count()
+            generation = f"{self.store.current_name()}/{s.reader().generation()}"
+        return {
+            "status": "ok",
+            "generation": generation,
+            "documents": count,
+            "last_reindex": last.get("finished"),
+        }

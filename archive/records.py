@@ -1,0 +1,82 @@
+"""Conversion between Document values and the fields stored in the index."""
+
+from __future__ import annotations
+
+from archive.document import Document, Fingerprint, Segment
+from archive.languages import UNDETERMINED, field_suffix
+from archive.schema import FIELD_LANGS, text_fields
+
+
+def to_fields(doc: Document) -> dict:
+    """Index fields for `doc`: each segment's text goes to its language's body field."""
+    fields = {
+        "id": doc.id,
+        "path": doc.path,
+        "fingerprint": doc.fingerprint.encode(),
+        "state": "ok",
+        "title": doc.title,
+        "lang": doc.lang,
+        "languages": ",".join(doc.languages),
+        "kind": doc.kind,
+        "group": doc.group or "",
+        "words": f"{doc.title}\n{doc.summary}\n{doc.text}",
+        "record": {
+            "summary": doc.summary,
+            "group_source": doc.group_source,
+            "segments": [(s.text, s.lang, s.page) for s in doc.segments],
+            "pages": doc.pages,
+            "mime": doc.mime,
+            "source_title": doc.source_title,
+            "source_date": doc.source_date,
+        },
+    }
+    if doc.date:
+        fields["date"] = doc.date
+        fields["year"] = doc.date[:4]
+    bodies: dict[str, list[str]] = {lang: [] for lang in FIELD_LANGS}
+    for seg in doc.segments:
+        bodies[field_suffix(seg.lang)].append(seg.text)
+    primary = field_suffix(doc.lang if doc.lang != UNDETERMINED else "other")
+    for lang, texts in bodies.items():
+        title, summary, body = text_fields(lang)
+        if texts:
+            fields[body] = "\n\n".join(texts)
+        if lang == primary:
+            fields[title] = doc.title
+            if doc.summary:
+                fields[summary] = doc.summary
+    return fields
+
+
+def failure_fields(path: str, fingerprint: Fingerprint, reason: str) -> dict:
+    """A failed file is remembered so an unchanged broken file is not retried every night."""
+    return {
+        "id": "",
+        "path": path,
+        "fingerprint": fingerprint.encode(),
+        "state": "failed",
+        "reason": reason,
+    }
+
+
+def from_stored(stored: dict) -> Document:
+    """Rebuild the Document from its stored fields, without touching the file."""
+    record = stored["record"]
+    return Document(
+        id=stored["id"],
+        path=stored["path"],
+        title=stored.get("title", ""),
+        lang=stored["lang"],
+        languages=[x for x in stored.get("languages", "").split(",") if x],
+        kind=stored.get("kind", ""),
+        date=stored.get("date"),
+        summary=record["summary"],
+        group=stored.get("group") or None,
+        group_source=record["group_source"],
+        segments=[Segment(text, lang, page) for text, lang, page in record["segments"]],
+        pages=record["pages"],
+        mime=record["mime"],
+        fingerprint=Fingerprint.decode(stored["fingerprint"]),
+        source_title=record["source_title"],
+        source_date=record["source_date"],
+    )

@@ -1,0 +1,323 @@
+"""Searching: query parsing across languages, filters, facets, snippets, did-you-mean.
+
+A query without a language filter is parsed once per language field, each
+through the analyzer that indexed that field; with a filter only that
+language's fields and documents count.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+from whoosh import qparser, query, sorting
+from whoosh.highlight import ContextFragmenter, HtmlFormatter
+
+from archive.document import Document, Translation
+from archive.errors import QueryError
+from archive.languages import LANGUAGES, field_suffix
+from archive.records import from_stored
+from archive.schema import FIELD_LANGS, text_fields
+from archive.store import ok_only
+
+MAX_QUERY_CHARS = 500
+MAX_PER_PAGE = 100
+MAX_TERMS = 40
+SNIPPET_CHARS = 240
+SORTS = ("relevance", "date")
+
+#: Field names a visitor may write in a query (`title:`, `kind:`); all else is plain words.
+QUERY_FIELDS = frozenset({"title", "kind"})
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    query: str = ""
+    lang: str | None = None
+    kind: str | None = None
+    year: str | None = None
+    page: int = 1
+    per_page: int = 10
+    sort: str = "relevance"
+
+    def validated(self) -> SearchRequest:
+        """Check parameters here, once, so CLI and web reject the same things the same way."""
+        if self.lang and self.lang not in LANGUAGES:
+            raise QueryError(f"unknown language {self.lang!r}; use one of {', '.join(LANGUAGES)}")
+        if self.year and not re.fullmatch(r"\d{4}", self.year):
+            raise QueryError(f"year must have four digits, not {self.year!r}")
+        if self.page < 1:
+            raise QueryError("page must be 1 or more")
+        if not 1 <= self.per_page <= MAX_PER_PAGE:
+            raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}")
+        if self.sort not in SORTS:
+            raise QueryError(f"sort must be one of {', '.join(SORTS)}")
+        if len(self.query) > MAX_QUERY_CHARS:
+            raise QueryError(f"the query is longer than {MAX_QUERY_CHARS} characters")
+        return self
+
+
+@dataclass
+class Hit:
+    document: Document
+    score: float
+    snippet: str  # plain text
+    snippet_html: str  # escaped text with <mark> around the hits
+    snippet_lang: str
+
+    def to_dict(self) -> dict:
+        data = self.document.summary_dict()
+        data.update(
+            score=round(self.score, 4),
+            snippet=self.snippet,
+            snippet_html=self.snippet_html,
+            snippet_lang=self.snippet_lang,
+        )
+        return data
+
+
+@dataclass
+class SearchResults:
+    request: SearchRequest
+    total: int
+    results: list[Hit]
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    suggestion: str | None = None  # did-you-mean query
+    plain_fallback: bool = False  # the query's syntax was invalid and read as plain words
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.request.per_page))
+
+    def to_dict(self) -> dict:
+        return {
+            "query": self.request.query,
+            "total": self.total,
+            "page": self.request.page,
+            "per_page": self.request.per_page,
+            "facets": self.facets,
+            "suggestion": self.suggestion,
+            "results": [hit.to_dict() for hit in self.results],
+        }
+
+
+def search_fields(lang: str | None) -> list[str]:
+    langs = [lang] if lang else list(FIELD_LANGS)
+    return [name for code in langs for name in text_fields(code)]
+
+
+def _parser(schema, fields: list[str], plain: bool = False):
+    if plain:
+        return qparser.MultifieldParser(fields, schema, plugins=[], group=qparser.AndGroup)
+    parser = qparser.MultifieldParser(fields, schema, group=qparser.AndGroup)
+    for plugin in (
+        qparser.WildcardPlugin,
+        qparser.RangePlugin,
+        qparser.EveryPlugin,
+        qparser.BoostPlugin,
+    ):
+        parser.remove_plugin_class(plugin)
+    parser.add_plugin(qparser.PlusMinusPlugin())
+    return parser
+
+
+def _allowed(q, fields: set[str]) -> bool:
+    if isinstance(q, query.qcore._NullQuery):
+        return True
+    if isinstance(q, query.Term | query.Phrase) or hasattr(q, "fieldname"):
+        name = getattr(q, "fieldname", None)
+        if name is not None and name not in fields and name not in QUERY_FIELDS:
+            return False
+    if type(q).__name__ == "ErrorQuery":
+        return False
+    return all(_allowed(child, fields) for child in q.children())
+
+
+def parse(schema, text: str, lang: str | None) -> tuple[query.Query, bool]:
+    """(query, fell_back): invalid syntax is read again as plain words, never an error."""
+    fields = search_fields(lang)
+    try:
+        q = _parser(schema, fields).parse(text)
+        if _allowed(q, set(fields)) and _term_count(q) <= MAX_TERMS:
+            return q, False
+    except Exception:  # Whoosh's parser has no error type of its own; any failure -> words
+        pass
+    words = " ".join(re.findall(r"\w+", text)[:MAX_TERMS])
+    return _parser(schema, fields, plain=True).parse(words), True
+
+
+def _term_count(q) -> int:
+    return sum(1 for _ in q.leaves())
+
+
+class _MarkFormatter(HtmlFormatter):
+    """Escapes the text and wraps hits in a bare <mark>: snippets are safe to put in a page."""
+
+    def __init__(self):
+        super().__init__(tagname="mark", between=" … ")
+
+    def format_token(self, text, token, replace=False):
+        return "<mark>" + self._text(text[token.startchar : token.endchar]) + "</mark>"
+
+
+class Searcher:
+    """Runs one SearchRequest on an open Whoosh searcher."""
+
+    def __init__(self, searcher):
+        self.s = searcher
+
+    def run(self, request: SearchRequest) -> SearchResults:
+        request = request.validated()
+        text = request.query.strip()
+        filters = [ok_only()]
+        if request.kind:
+            filters.append(query.Term("kind", request.kind))
+        if request.year:
+            filters.append(query.Term("year", request.year))
+        all_filters = list(filters)
+        if request.lang:
+            filters.append(query.Term("languages", request.lang))
+        if not text:
+            q, fallback = query.Every(), False
+        else:
+            q, fallback = parse(self.s.schema, text, request.lang)
+        sortedby = (
+            sorting.FieldFacet("date", reverse=True) if request.sort == "date" or not text else None
+        )
+        page = self.s.search_page(
+            q,
+            request.page,
+            pagelen=request.per_page,
+            filter=query.And(filters),
+            sortedby=sortedby,
+            terms=True,
+        )
+        page.results.fragmenter = ContextFragmenter(maxchars=SNIPPET_CHARS // 2, surround=50)
+        hits = [self._hit(hit, request.lang) for hit in page] if page.offset < page.total else []
+        facets = self._facets(text, all_filters)
+        suggestion = self._suggest(text) if text and page.total == 0 else None
+        return SearchResults(request, page.total, hits, facets, suggestion, fallback)
+
+    def _facets(self, text: str, filters) -> dict[str, dict[str, int]]:
+        """Counts per language, kind and year for this query in every language."""
+        q = parse(self.s.schema, text, None)[0] if text else query.Every()
+        groups = {
+            "lang": sorting.FieldFacet("languages", allow_overlap=True),
+            "kind": sorting.FieldFacet("kind"),
+            "year": sorting.FieldFacet("year"),
+        }
+        results = self.s.search(q, filter=query.And(filters), groupedby=groups, limit=1)
+        facets = {}
+        for name in groups:
+            counts = {k: len(v) for k, v in results.groups(name).items() if k}
+            facets[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        return facets
+
+    def _hit(self, hit, lang_filter: str | None) -> Hit:
+        doc = from_stored(hit.fields())
+        doc.translations = self.translations(doc)
+        snippet_lang = self._snippet_lang(hit, doc, lang_filter)
+        text = doc.text_in(snippet_lang) if snippet_lang else ""
+        marked = ""
+        if text:
+            body = text_fields(field_suffix(snippet_lang))[2]
+            hit.results.formatter = _MarkFormatter()
+            marked = hit.highlights(body, text=text, top=2)
+        if marked:
+            plain = html.unescape(re.sub(r"</?mark>", "", marked))
+        else:
+            snippet_lang = doc.lang
+            plain = _shorten(doc.summary or doc.text_in(doc.lang) or doc.text, SNIPPET_CHARS)
+            marked = html.escape(plain, quote=False)
+        return Hit(doc, hit.score or 0.0, plain, marked, snippet_lang)
+
+    @staticmethod
+    def _snippet_lang(hit, doc: Document, lang_filter: str | None) -> str | None:
+        if lang_filter:
+            return lang_filter
+        matched = {name for name, _ in (hit.matched_terms() or [])}
+        candidates = [doc.lang, *doc.languages, *{s.lang for s in doc.segments}]
+        for lang in candidates:
+            if text_fields(field_suffix(lang))[2] in matched:
+                return lang
+        return None
+
+    def translations(self, doc: Document) -> list[Translation]:
+        if not doc.group:
+            return []
+        found = []
+        for fields in self.s.documents(group=doc.group):
+            if fields.get("state") != "ok" or fields["id"] == doc.id:
+                continue
+            found.append(
+                Translation(
+                    fields["id"],
+                    fields["path"],
+                    fields["lang"],
+                    fields.get("title", ""),
+                    doc.group_source or "name",
+                )
+            )
+        order = list(LANGUAGES)
+        found.sort(key=lambda t: (order.index(t.lang) if t.lang in order else 99, t.path))
+        return found
+
+    def _suggest(self, text: str) -> str | None:
+        """Did you mean: each unknown word replaced by the closest word of the index."""
+        corrector = self.s.corrector("words")
+        reader = self.s.reader()
+        changed = False
+        words = []
+        for word in re.findall(r"\w+|\W+", text):
+            low = word.lower()
+            if (
+                re.fullmatch(r"\w+", word)
+                and len(word) > 2
+                and not word.isdigit()
+                and reader.doc_frequency("words", low) == 0
+            ):
+                options = corrector.suggest(low, limit=1, maxdist=2)
+                if options:
+                    words.append(options[0])
+                    changed = True
+                    continue
+            words.append(word)
+        return "".join(words) if changed else None
+
+    def document(self, doc_id: str) -> Document | None:
+        fields = self.s.document(id=doc_id)
+        if not fields or fields.get("state") != "ok":
+            return None
+        doc = from_stored(fields)
+        doc.translations = self.translations(doc)
+        return doc
+
+    def documents(self, page: int, per_page: int) -> tuple[int, list[Document]]:
+        results = self.s.search_page(
+            query.Every(), page, pagelen=per_page, filter=ok_only(), sortedby="path"
+        )
+        docs = (
+            [from_stored(hit.fields()) for hit in results] if results.offset < results.total else []
+        )
+        for doc in docs:
+            doc.translations = self.translations(doc)
+        return results.total, docs
+
+    def failures(self) -> list[dict]:
+        found = self.s.documents(state="failed")
+        return sorted(
+            ({"path": f["path"], "reason": f.get("reason", "")} for f in found),
+            key=lambda f: f["path"],
+        )
+
+    def count(self) -> int:
+        return len(self.s.search(query.Every(), filter=ok_only(), limit=None))
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut + " …"

@@ -1,0 +1,263 @@
+"""The index on disk: generations, the write lock, atomic swaps and write batches.
+
+Layout of the index folder::
+
+    CURRENT          name of the generation that serves searches (replaced atomically)
+    gen-000001/      a Whoosh index plus settings.json (schema version, languages)
+    write.lock       held (flock) by the one indexing run; the kernel frees it if the run dies
+    last-run.json    summary of the last indexing run, for `archive status`
+
+Incremental runs commit into the current generation (Whoosh commits are atomic);
+a full rebuild writes a new generation and swaps CURRENT, so readers keep the
+old one until the new one is complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.query import Term
+
+from archive.document import Document, Fingerprint
+from archive.errors import ArchiveError, IndexLocked, IndexMissing, SchemaMismatch
+from archive.records import failure_fields, to_fields
+from archive.schema import build_schema, settings
+
+SETTINGS_FILE = "settings.json"
+CURRENT_FILE = "CURRENT"
+LOCK_FILE = "write.lock"
+LAST_RUN_FILE = "last-run.json"
+GEN_PREFIX = "gen-"
+WRITER_MEMORY_MB = 256
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write `path` so that readers see the old or the new content, never a mix."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+class IndexStore:
+    """One index folder; readers and the single writer both go through it."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self._opened: tuple[str, object] | None = None
+        self._open_lock = threading.Lock()
+        self._local = threading.local()
+
+    # -- generations -----------------------------------------------------------------
+
+    def current_name(self) -> str | None:
+        try:
+            name = (self.root / CURRENT_FILE).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        return name or None
+
+    def exists(self) -> bool:
+        name = self.current_name()
+        return bool(name) and (self.root / name).is_dir()
+
+    def generations(self) -> list[Path]:
+        if not self.root.is_dir():
+            return []
+        return sorted(p for p in self.root.iterdir() if p.name.startswith(GEN_PREFIX))
+
+    def open_index(self):
+        """The Whoosh index of the current generation, checked against our schema version."""
+        name = self.current_name()
+        if not name or not (self.root / name).is_dir():
+            raise IndexMissing(f"no index in {self.root}; run `archive index` first")
+        with self._open_lock:
+            if self._opened and self._opened[0] == name:
+                return self._opened[1]
+            gen = self.root / name
+            check_settings(gen)
+            ix = whoosh_index.open_dir(str(gen))
+            self._opened = (name, ix)
+            return ix
+
+    def new_generation(self) -> Path:
+        """An empty index in a fresh generation folder (call with the write lock held)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        numbers = [int(p.name[len(GEN_PREFIX) :]) for p in self.generations()]
+        gen = self.root / f"{GEN_PREFIX}{max(numbers, default=0) + 1:06d}"
+        gen.mkdir()
+        (gen / SETTINGS_FILE).write_text(json.dumps(settings(), indent=2), encoding="utf-8")
+        whoosh_index.create_in(str(gen), build_schema())
+        return gen
+
+    def open_generation(self, gen: Path):
+        """The Whoosh index in `gen` (a new one, not yet published)."""
+        check_settings(gen)
+        return whoosh_index.open_dir(str(gen))
+
+    def publish(self, gen: Path) -> None:
+        """Make `gen` the generation that serves searches, atomically."""
+        write_atomically(self.root / CURRENT_FILE, gen.name + "\n")
+
+    def prune(self) -> list[Path]:
+        """Delete generations other than the current one and the one before it.
+
+        The previous generation stays because a reader may still be searching
+        it right after a swap; leftovers of killed rebuilds (newer than CURRENT)
+        go. Call with the write lock held.
+        """
+        current = self.current_name()
+        keep: set[str] = set()
+        if current:
+            older = [p.name for p in self.generations() if p.name <= current]
+            keep = set(older[-2:])
+        removed = []
+        for gen in self.generations():
+            if gen.name not in keep:
+                shutil.rmtree(gen, ignore_errors=True)
+                removed.append(gen)
+        return removed
+
+    # -- locking ---------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def write_lock(self, wait: bool = False) -> Iterator[None]:
+        """Hold the one writer lock; an flock dies with its process, so no stale lock."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / LOCK_FILE, "a+") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                raise IndexLocked(f"another indexing run holds {self.root / LOCK_FILE}") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    # -- reading ---------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def searcher(self):
+        """A searcher on the newest committed state; kept per thread and refreshed."""
+        ix = self.open_index()
+        cached = getattr(self._local, "searcher", None)
+        if cached is not None and cached[0] is ix:
+            searcher = cached[1]
+            if not searcher.up_to_date():
+                searcher = searcher.refresh()
+        else:
+            if cached is not None:
+                cached[1].close()
+            searcher = ix.searcher()
+        self._local.searcher = (ix, searcher)
+        yield searcher
+
+    def fingerprints(self, ix=None) -> dict[str, tuple[Fingerprint, str]]:
+        """Path -> (fingerprint, state) of every file the index knows.
+
+        Read from columns, not stored fields, so that a no-op run does not load
+        every document's text.
+        """
+        ix = ix or self.open_index()
+        result = {}
+        with ix.reader() as reader:
+            if reader.doc_count() == 0:
+                return result
+            paths = reader.column_reader("path")
+            prints = reader.column_reader("fingerprint")
+            states = reader.column_reader("state")
+            for docnum in reader.all_doc_ids():
+                result[paths[docnum]] = (Fingerprint.decode(prints[docnum]), states[docnum])
+        return result
+
+    # -- run summary -----------------------------------------------------------------
+
+    def write_last_run(self, summary: dict) -> None:
+        write_atomically(self.root / LAST_RUN_FILE, json.dumps(summary, indent=2))
+
+    def last_run(self) -> dict | None:
+        try:
+            return json.loads((self.root / LAST_RUN_FILE).read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def size_bytes(self) -> int:
+        name = self.current_name()
+        if not name:
+            return 0
+        return sum(p.stat().st_size for p in (self.root / name).iterdir() if p.is_file())
+
+
+def check_settings(gen: Path) -> None:
+    try:
+        found = json.loads((gen / SETTINGS_FILE).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        found = None
+    if found != settings():
+        raise SchemaMismatch(
+            f"the index in {gen} was built by another version of the archive "
+            f"(found {found}, expected {settings()}); rebuild it with `archive index --full`"
+        )
+
+
+class Batch:
+    """Changes to one index, committed together on success only."""
+
+    def __init__(self, ix):
+        self._ix = ix
+        self._writer = ix.writer(limitmb=WRITER_MEMORY_MB)
+        self.count = 0
+
+    def checkpoint(self) -> None:
+        """Commit what is done so far and go on: a killed long run keeps its progress."""
+        self._writer.commit()
+        self._writer = self._ix.writer(limitmb=WRITER_MEMORY_MB)
+        self.count = 0
+
+    def upsert(self, doc: Document) -> None:
+        self._writer.update_document(**to_fields(doc))
+        self.count += 1
+
+    def fail(self, path: str, fingerprint: Fingerprint, reason: str) -> None:
+        self._writer.update_document(**failure_fields(path, fingerprint, reason))
+        self.count += 1
+
+    def remove(self, path: str) -> None:
+        self._writer.delete_by_term("path", path)
+        self.count += 1
+
+    def commit(self) -> None:
+        self._writer.commit()
+
+    def cancel(self) -> None:
+        self._writer.cancel()
+
+
+@contextlib.contextmanager
+def batch(ix) -> Iterator[Batch]:
+    """Commit when the block ends normally; on any exception cancel and re-raise."""
+    b = Batch(ix)
+    try:
+        yield b
+    except BaseException:
+        b.cancel()
+        raise
+    b.commit()
+
+
+def ok_only():
+    """The filter every search uses: failed files live in the index but are not documents."""
+    return Term("state", "ok")
+
+
+__all__ = ["ArchiveError", "Batch", "IndexStore", "batch", "ok_only"]

@@ -1,0 +1,334 @@
+"""Text extraction: one pure function per file type, chosen from a registry by suffix.
+
+`extract(path)` reads the file and returns a value; it writes nothing. Broken
+files raise ExtractionError with the short reason staff will read.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+from archive.errors import ExtractionError, UnsupportedFormat
+
+
+@dataclass(frozen=True)
+class RawSegment:
+    """Text of one page (PDF) or block (HTML, text) before its language is known."""
+
+    text: str
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class Extracted:
+    segments: tuple[RawSegment, ...]
+    title: str | None
+    mime: str
+    pages: int | None = None
+    date: str | None = None  # ISO date the file itself claims (PDF metadata)
+
+
+Extractor = Callable[[Path, bytes], Extracted]
+EXTRACTORS: dict[str, tuple[str, Extractor]] = {}
+
+
+def extractor(*suffixes: str, mime: str):
+    """Register an extractor for file suffixes (lower-case, with the dot)."""
+
+    def register(fn: Extractor) -> Extractor:
+        for suffix in suffixes:
+            EXTRACTORS[suffix] = (mime, fn)
+        return fn
+
+    return register
+
+
+def supported_suffixes() -> frozenset[str]:
+    return frozenset(EXTRACTORS)
+
+
+def mime_for(path: Path) -> str:
+    entry = EXTRACTORS.get(path.suffix.lower())
+    return entry[0] if entry else "application/octet-stream"
+
+
+def extract(path: Path) -> Extracted:
+    """Read `path` with the extractor for its type."""
+    entry = EXTRACTORS.get(path.suffix.lower())
+    if entry is None:
+        raise UnsupportedFormat(f"no extractor for {path.suffix or 'files without suffix'}")
+    try:
+        data = path.read_bytes()
+    except PermissionError:
+        raise ExtractionError("unreadable", "permission denied") from None
+    except OSError as exc:
+        raise ExtractionError("unreadable", exc.strerror or str(exc)) from None
+    if not data.strip():
+        raise ExtractionError("empty")
+    return entry[1](path, data)
+
+
+# -- plain text and Markdown ---------------------------------------------------------
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252 as staff's old files are."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def clean(text: str) -> str:
+    """NFC, no control characters, runs of blanks folded; line breaks kept."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = re.sub(r"[^\S\n]+", " ", text.replace("\x00", ""))
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    return re.sub(r" *\n *", "\n", text).strip()
+
+
+def blocks(text: str) -> tuple[RawSegment, ...]:
+    """Paragraphs: runs of lines separated by blank lines."""
+    parts = (clean(p) for p in re.split(r"\n\s*\n", text))
+    return tuple(RawSegment(p) for p in parts if p)
+
+
+def first_line(text: str) -> str | None:
+    for line in text.splitlines():
+        line = line.strip().lstrip("#").strip()
+        if re.search(r"\w", line):
+            return line[:200]
+    return None
+
+
+@extractor(".txt", ".text", mime="text/plain")
+def extract_text(path: Path, data: bytes) -> Extracted:
+    text = decode_text(data)
+    return Extracted(blocks(text), first_line(text), "text/plain")
+
+
+@extractor(".md", ".markdown", mime="text/markdown")
+def extract_markdown(path: Path, data: bytes) -> Extracted:
+    text = decode_text(data)
+    heading = re.search(r"^#\s+(.+)$", text, re.MULTILINE)
+    title = heading.group(1).strip() if heading else first_line(text)
+    return Extracted(blocks(text), title, "text/markdown")
+
+
+# -- HTML ----------------------------------------------------------------------------
+
+_BLOCK_TAGS = frozenset(
+    [
+        "p",
+        "div",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "main",
+        "aside",
+        "nav",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "pre",
+        "blockquote",
+        "table",
+        "tr",
+        "td",
+        "th",
+        "caption",
+        "figure",
+        "figcaption",
+        "form",
+        "fieldset",
+        "address",
+        "hr",
+        "br",
+    ]
+)
+_HIDDEN_TAGS = frozenset(
+    ["script", "style", "noscript", "template", "head", "svg", "object", "iframe"]
+)
+_VOID_TAGS = frozenset(
+    [
+        "br",
+        "hr",
+        "img",
+        "meta",
+        "link",
+        "input",
+        "area",
+        "base",
+        "col",
+        "embed",
+        "source",
+        "track",
+        "wbr",
+    ]
+)
+
+
+class _VisibleText(HTMLParser):
+    """Collects the visible text by block, the <title> and the first <h1>."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[str] = []
+        self._current: list[str] = []
+        self._hidden: list[str] = []
+        self._in_title = False
+        self._in_h1 = False
+        self.title_parts: list[str] = []
+        self.h1_parts: list[str] = []
+
+    def _flush(self):
+        text = clean("".join(self._current))
+        if text:
+            self.blocks.append(text)
+        self._current = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "title":
+            self._in_title = True
+        elif tag in _HIDDEN_TAGS and tag not in _VOID_TAGS:
+            self._hidden.append(tag)
+        if tag in _BLOCK_TAGS:
+            self._flush()
+        if tag == "h1" and not self.h1_parts:
+            self._in_h1 = True
+
+    def handle_endtag(self, tag):
+        if tag == "title":
+            self._in_title = False
+        elif tag in _HIDDEN_TAGS and tag in self._hidden:
+            while self._hidden and self._hidden.pop() != tag:
+                pass
+        if tag in _BLOCK_TAGS:
+            self._flush()
+        if tag == "h1":
+            self._in_h1 = False
+
+    def handle_data(self, data):
+        if self._in_title:
+            self.title_parts.append(data)
+        elif not self._hidden:
+            self._current.append(data)
+            if self._in_h1:
+                self.h1_parts.append(data)
+
+    def close(self):
+        super().close()
+        self._flush()
+
+
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
+
+
+def decode_html(data: bytes) -> str:
+    """BOM first, then the charset the page declares, then UTF-8/Windows-1252."""
+    if data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        return decode_text(data)
+    declared = _CHARSET.search(data[:4096])
+    if declared:
+        try:
+            return data.decode(declared.group(1).decode("ascii"))
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return decode_text(data)
+
+
+@extractor(".html", ".htm", ".xhtml", mime="text/html")
+def extract_html(path: Path, data: bytes) -> Extracted:
+    parser = _VisibleText()
+    parser.feed(decode_html(data))
+    parser.close()
+    title = clean(" ".join(parser.title_parts)) or clean(" ".join(parser.h1_parts)) or None
+    return Extracted(tuple(RawSegment(b) for b in parser.blocks), title, "text/html")
+
+
+# -- PDF -----------------------------------------------------------------------------
+
+#: A page with fewer letters than this has no usable text layer.
+MIN_PAGE_LETTERS = 20
+
+
+def pdf_date(value: object) -> str | None:
+    """`D:20220531112935-00'00'` -> `2022-05-31`."""
+    match = re.match(r"(?:D:)?(\d{4})(\d{2})?(\d{2})?", str(value or ""))
+    if not match:
+        return None
+    year, month, day = match.group(1), match.group(2) or "01", match.group(3) or "01"
+    if not ("1900" <= year <= "2999" and "01" <= month <= "12" and "01" <= day <= "31"):
+        return None
+    return f"{year}-{month}-{day}"
+
+
+@extractor(".pdf", mime="application/pdf")
+def extract_pdf(path: Path, data: bytes) -> Extracted:
+    import pypdf  # imported here: only PDF work pays for it
+    from pypdf.errors import PdfReadError
+
+    from indexer.pdftext import page_text
+
+    if b"%PDF-" not in data[:1024]:
+        raise ExtractionError("not a PDF")
+    try:
+        reader = pypdf.PdfReader(path)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise ExtractionError("encrypted", "needs a password")
+        pages = list(reader.pages)
+    except ExtractionError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        raise ExtractionError("damaged", str(exc)[:200]) from None
+    except NotImplementedError as exc:
+        raise ExtractionError("encrypted", f"unsupported encryption ({exc})") from None
+    segments = []
+    broken = 0
+    for number, page in enumerate(pages, start=1):
+        try:
+            text = clean(page_text(page))
+        # pypdf raises many exception types on malformed content streams; one bad page
+        # must not lose the others, so any error here marks just this page.
+        except Exception:
+            broken += 1
+            continue
+        if sum(ch.isalpha() for ch in text) >= MIN_PAGE_LETTERS:
+            segments.append(RawSegment(text, number))
+    if not segments:
+        if broken and broken == len(pages):
+            raise ExtractionError("damaged", "no page could be read")
+        raise ExtractionError("no text layer (scanned?)")
+    meta = _metadata(reader)
+    title = str(meta.get("/Title") or "").strip() or first_line(segments[0].text)
+    return Extracted(
+        tuple(segments), title, "application/pdf", len(pages), pdf_date(meta.get("/CreationDate"))
+    )
+
+
+def _metadata(reader) -> dict:
+    try:
+        return dict(reader.metadata or {})
+    except Exception:  # a broken Info dictionary is no reason to lose the text
+        return {}

@@ -1,0 +1,275 @@
+"""One indexing run: scan, plan, extract in workers, write in batches, report.
+
+This is the only place where the plan meets the disk and the index.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from archive.document import Document, Failure, Fingerprint, Segment
+from archive.errors import ConfigError, ExtractionError
+from archive.languages import UNDETERMINED
+from archive.records import from_stored
+from archive.store import IndexStore, batch
+from indexer import pool
+from indexer.detect import detect_segments, document_languages, override
+from indexer.extract import extract, supported_suffixes
+from indexer.names import kind_from_path, name_group
+from indexer.plan import confirm, plan
+from indexer.scan import scan
+from indexer.sidecar import Sidecar, SidecarError, read_sidecar
+
+#: Commit after this many changed documents, so a killed run keeps most of its work.
+COMMIT_EVERY = 500
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    full: bool = False
+    jobs: int = 0  # 0: all cores
+    wait: bool = False
+    timeout: float = 120.0
+    memory_mb: int = 1024
+
+
+@dataclass(frozen=True)
+class Analysed:
+    """What a worker learns from one file: its text by language, and what the file says."""
+
+    segments: list[Segment]
+    title: str | None
+    date: str | None
+    pages: int | None
+    mime: str
+    sha256: str
+
+
+@dataclass
+class RunReport:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    touched: int = 0
+    failed: list[Failure] = field(default_factory=list)
+    warnings: list[Failure] = field(default_factory=list)
+    unsupported: list[str] = field(default_factory=list)
+    skipped: list[Failure] = field(default_factory=list)
+    seconds: float = 0.0
+    full: bool = False
+    generation: str = ""
+    finished: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.warnings
+
+    def to_dict(self) -> dict:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "touched": self.touched,
+            "failed": [
+                {"path": f.path, "reason": f.reason, "detail": f.detail} for f in self.failed
+            ],
+            "warnings": [{"path": f.path, "reason": f.reason} for f in self.warnings],
+            "unsupported": self.unsupported,
+            "skipped": [{"path": f.path, "reason": f.reason} for f in self.skipped],
+            "seconds": round(self.seconds, 3),
+            "full": self.full,
+            "generation": self.generation,
+            "finished": self.finished,
+        }
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def analyse(path: Path) -> Analysed:
+    """Extract and detect one file (runs in a worker process)."""
+    extracted = extract(path)
+    segments = detect_segments(extracted.segments)
+    return Analysed(
+        segments,
+        extracted.title,
+        extracted.date,
+        extracted.pages,
+        extracted.mime,
+        sha256_of(path),
+    )
+
+
+def document_id(relpath: str) -> str:
+    """Stable id from the path: links stay valid across reindexing."""
+    return hashlib.sha1(relpath.encode("utf-8")).hexdigest()[:12]
+
+
+def build_document(
+    relpath: str, fingerprint: Fingerprint, analysed: Analysed, sidecar: Sidecar | None
+) -> Document:
+    """Merge what the file says with the sidecar and the naming conventions (sidecar wins)."""
+    side = sidecar or Sidecar()
+    segments = analysed.segments
+    lang, languages = document_languages(segments)
+    if side.lang:
+        segments, lang, languages = override(segments, side.lang)
+    if lang == UNDETERMINED:
+        raise ExtractionError("no usable text", "too little text to tell its language")
+    if side.group:
+        group, source = f"explicit:{side.group}", "explicit"
+    else:
+        named = name_group(relpath)
+        group, source = (named[0], "name") if named else (None, None)
+    date = side.date or analysed.date or _mtime_date(fingerprint)
+    return Document(
+        id=document_id(relpath),
+        path=relpath,
+        title=side.title or analysed.title or Path(relpath).stem,
+        lang=lang,
+        languages=languages,
+        kind=side.kind or kind_from_path(relpath),
+        date=date,
+        summary=side.summary or "",
+        group=group,
+        group_source=source,
+        segments=segments,
+        pages=analysed.pages,
+        mime=analysed.mime,
+        fingerprint=replace(fingerprint, sha256=analysed.sha256),
+        source_title=analysed.title,
+        source_date=analysed.date,
+    )
+
+
+def _mtime_date(fingerprint: Fingerprint) -> str:
+    stamp = dt.datetime.fromtimestamp(fingerprint.mtime_ns / 1e9, tz=dt.UTC)
+    return stamp.date().isoformat()
+
+
+def run(
+    store: IndexStore,
+    documents: Path,
+    options: RunOptions,
+    progress: Progress | None = None,
+) -> RunReport:
+    """Bring the index in line with the documents folder (see the module docstring)."""
+    documents = Path(documents)
+    if not documents.is_dir():
+        raise ConfigError(f"documents folder not found: {documents}")
+    started = time.monotonic()
+    report = RunReport(full=options.full)
+    with store.write_lock(wait=options.wait):
+        store.prune()
+        rebuilding = options.full or not store.exists()
+        if rebuilding:
+            gen = store.new_generation()
+            ix = store.open_generation(gen)
+            indexed: dict[str, tuple[Fingerprint, str]] = {}
+        else:
+            ix = store.open_index()
+            gen = store.root / (store.current_name() or "")
+            indexed = store.fingerprints(ix)
+        _apply(ix, documents, indexed, options, report, progress)
+        if rebuilding:
+            store.publish(gen)
+            store.prune()
+        report.generation = gen.name
+        report.seconds = time.monotonic() - started
+        report.finished = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        store.write_last_run(report.to_dict())
+    return report
+
+
+def _apply(ix, documents: Path, indexed_states, options: RunOptions, report: RunReport, progress):
+    found = scan(documents, supported_suffixes())
+    report.unsupported = found.unsupported
+    report.skipped = [Failure(path, reason) for path, reason in found.skipped]
+    indexed = {path: fp for path, (fp, _state) in indexed_states.items()}
+    steps = plan(found.files, indexed)
+    report.unchanged = len(steps.unchanged)
+    hashes = {}
+    for path in steps.check:
+        try:
+            hashes[path] = sha256_of(documents / path)
+        except OSError:
+            hashes[path] = ""
+    confirmed = confirm(steps.check, hashes, found.files, indexed)
+    touch = [p for p in confirmed.touch if indexed_states[p][1] == "ok"]
+    update = confirmed.update + [p for p in confirmed.touch if indexed_states[p][1] != "ok"]
+    to_extract = steps.add + update
+    jobs = options.jobs or os.cpu_count() or 1
+
+    with batch(ix) as writer:
+        for path in steps.remove:
+            writer.remove(path)
+            report.removed += 1
+        for path in touch:
+            doc = _stored(ix, path)
+            writer.upsert(replace(doc, fingerprint=replace(found.files[path], sha256=hashes[path])))
+            report.touched += 1
+        worker = _analyse_under(documents)
+        outcomes = pool.run(worker, to_extract, jobs, options.timeout, options.memory_mb)
+        for done, outcome in enumerate(outcomes, start=1):
+            if progress:
+                progress(done, len(to_extract), outcome.item)
+            is_new = outcome.item not in indexed
+            _record(outcome, found.files[outcome.item], documents, writer, report, is_new)
+            if writer.count >= COMMIT_EVERY:
+                writer.checkpoint()
+
+
+def _analyse_under(documents: Path):
+    def work(relpath: str):
+        try:
+            return analyse(documents / relpath)
+        except ExtractionError as exc:
+            return Failure(relpath, exc.reason, exc.detail)
+
+    return work
+
+
+def _record(outcome, fingerprint, documents, writer, report, is_new):
+    path = outcome.item
+    value = outcome.value
+    if outcome.error:
+        value = Failure(path, outcome.error)
+    if isinstance(value, Analysed):
+        try:
+            sidecar = read_sidecar(documents / path)
+        except SidecarError as exc:
+            report.warnings.append(Failure(path, "invalid sidecar", str(exc)))
+            sidecar = None
+        try:
+            doc = build_document(path, fingerprint, value, sidecar)
+        except ExtractionError as exc:
+            value = Failure(path, exc.reason, exc.detail)
+        else:
+            writer.upsert(doc)
+            if is_new:
+                report.added += 1
+            else:
+                report.updated += 1
+            return
+    writer.fail(path, fingerprint, value.reason)
+    report.failed.append(value)
+
+
+def _stored(ix, path: str) -> Document:
+    with ix.searcher() as searcher:
+        return from_stored(searcher.document(path=path))
