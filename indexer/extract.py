@@ -6,6 +6,7 @@ files raise ExtractionError with the short reason staff will read.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Callable
@@ -293,6 +294,9 @@ def extract_pdf(path: Path, data: bytes) -> Extracted:
 
     if b"%PDF-" not in data[:1024]:
         raise ExtractionError("not a PDF")
+    # pypdf logs every repair it makes; the reason we report is what staff need, and cron
+    # must stay quiet when nothing failed.
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
     try:
         reader = pypdf.PdfReader(path)
         if reader.is_encrypted and not reader.decrypt(""):
