@@ -118,7 +118,8 @@ def _parser(schema, fields: list[str], plain: bool = False):
         qparser.BoostPlugin,
     ):
         parser.remove_plugin_class(plugin)
-    parser.add_plugin(qparser.PlusMinusPlugin())
+    # `-word` excludes only at the start of a word: `A-1312/B` is a reference code.
+    parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
     return parser
 
 

@@ -51,6 +51,8 @@ class Analysed:
     pages: int | None
     mime: str
     sha256: str
+    extract_seconds: float = 0.0
+    detect_seconds: float = 0.0
 
 
 @dataclass
@@ -68,6 +70,8 @@ class RunReport:
     full: bool = False
     generation: str = ""
     finished: str = ""
+    #: Where the time went (seconds summed over workers for extract/detect), and how much text.
+    timing: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -90,6 +94,7 @@ class RunReport:
             "full": self.full,
             "generation": self.generation,
             "finished": self.finished,
+            "timing": {k: round(v, 3) for k, v in self.timing.items()},
         }
 
 
@@ -103,7 +108,9 @@ def sha256_of(path: Path) -> str:
 
 def analyse(path: Path) -> Analysed:
     """Extract and detect one file (runs in a worker process)."""
+    started = time.perf_counter()
     extracted = extract(path)
+    extracted_at = time.perf_counter()
     segments = detect_segments(extracted.segments)
     return Analysed(
         segments,
@@ -112,6 +119,8 @@ def analyse(path: Path) -> Analysed:
         extracted.pages,
         extracted.mime,
         sha256_of(path),
+        extracted_at - started,
+        time.perf_counter() - extracted_at,
     )
 
 
@@ -215,6 +224,8 @@ def _apply(ix, documents: Path, indexed_states, options: RunOptions, report: Run
     to_extract = steps.add + update
     jobs = options.jobs or os.cpu_count() or 1
 
+    timing = dict.fromkeys(("extract", "detect", "write", "pages", "text_mb"), 0.0)
+    report.timing = timing
     with batch(ix) as writer:
         for path in steps.remove:
             writer.remove(path)
@@ -229,9 +240,18 @@ def _apply(ix, documents: Path, indexed_states, options: RunOptions, report: Run
             if progress:
                 progress(done, len(to_extract), outcome.item)
             is_new = outcome.item not in indexed
+            if isinstance(outcome.value, Analysed):
+                timing["extract"] += outcome.value.extract_seconds
+                timing["detect"] += outcome.value.detect_seconds
+                timing["pages"] += outcome.value.pages or 0
+                timing["text_mb"] += sum(len(s.text) for s in outcome.value.segments) / 1e6
+            writing = time.perf_counter()
             _record(outcome, found.files[outcome.item], documents, writer, report, is_new)
             if writer.count >= COMMIT_EVERY:
                 writer.checkpoint()
+            timing["write"] += time.perf_counter() - writing
+        committing = time.perf_counter()
+    timing["write"] += time.perf_counter() - committing
 
 
 def _analyse_under(documents: Path):

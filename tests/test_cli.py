@@ -18,8 +18,16 @@ from tests.conftest import SAMPLE, require_corpus
 
 
 def archive_cmd(*args, docs: Path, index: Path, **kwargs) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "indexer.cli", *args, "--documents", str(docs),
-               "--index", str(index)]
+    command = [
+        sys.executable,
+        "-m",
+        "indexer.cli",
+        *args,
+        "--documents",
+        str(docs),
+        "--index",
+        str(index),
+    ]
     return subprocess.run(command, capture_output=True, text=True, timeout=300, **kwargs)
 
 
@@ -54,8 +62,9 @@ def test_changed_added_and_deleted_files_are_picked_up(sample_copy):
     text = docs / "papers" / "press-release-conference-2025.fr.txt"
     text.write_text(text.read_text(encoding="utf-8") + "\nMot ajouté : zinzolin.\n", "utf-8")
     (docs / "flyers" / "night-cycling.en.pdf").unlink()
-    (docs / "papers" / "notes.md").write_text("# Notizen\n\nDie Kriminalprävention in "
-                                              "Städten braucht Geduld und Vertrauen.\n", "utf-8")
+    (docs / "papers" / "notes.md").write_text(
+        "# Notizen\n\nDie Kriminalprävention in Städten braucht Geduld und Vertrauen.\n", "utf-8"
+    )
     summary = index_json(docs, index)
     assert (summary["added"], summary["updated"], summary["removed"]) == (1, 1, 1)
     assert Archive(docs, index).search("zinzolin").total == 1
@@ -108,8 +117,20 @@ def test_wait_waits_for_the_running_indexer(sample_copy):
     store = IndexStore(index)
     with store.write_lock():
         proc = subprocess.Popen(
-            [sys.executable, "-m", "indexer.cli", "index", "--wait", "--documents", str(docs),
-             "--index", str(index)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            [
+                sys.executable,
+                "-m",
+                "indexer.cli",
+                "index",
+                "--wait",
+                "--documents",
+                str(docs),
+                "--index",
+                str(index),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         time.sleep(1.5)
         assert proc.poll() is None, "it should still be waiting"
     assert proc.wait(timeout=60) == 0
@@ -176,8 +197,18 @@ def test_search_json_has_the_shared_result_shape(sample_copy):
     data = json.loads(run.stdout)
     assert {"query", "total", "results"} <= set(data)
     hit = data["results"][0]
-    assert {"id", "path", "title", "lang", "languages", "kind", "date", "score", "snippet",
-            "translations"} <= set(hit)
+    assert {
+        "id",
+        "path",
+        "title",
+        "lang",
+        "languages",
+        "kind",
+        "date",
+        "score",
+        "snippet",
+        "translations",
+    } <= set(hit)
     assert {"id", "path", "lang", "title"} <= set(hit["translations"][0])
 
 
@@ -207,8 +238,20 @@ def test_killed_indexer_leaves_last_index_searchable_and_next_run_finishes(tmp_p
     shutil.copytree(corpus / "files", docs / "debian")
     for kill_after in (0.5, 2.0, 4.0):
         proc = subprocess.Popen(
-            [sys.executable, "-m", "indexer.cli", "index", "--jobs", "2", "--documents",
-             str(docs), "--index", str(index)], start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "indexer.cli",
+                "index",
+                "--jobs",
+                "2",
+                "--documents",
+                str(docs),
+                "--index",
+                str(index),
+            ],
+            start_new_session=True,
+        )
         time.sleep(kill_after)
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()

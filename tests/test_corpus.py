@@ -17,8 +17,9 @@ def manifest():
 def test_every_corpus_file_gets_its_manifest_language(corpus_archive, manifest):
     docs = {d.path: d for d in corpus_archive.all_documents()}
     assert set(docs) == set(manifest)
-    wrong = {p: (d.lang, manifest[p]["lang"]) for p, d in docs.items()
-             if d.lang != manifest[p]["lang"]}
+    wrong = {
+        p: (d.lang, manifest[p]["lang"]) for p, d in docs.items() if d.lang != manifest[p]["lang"]
+    }
     assert wrong == {}
 
 
