@@ -1,0 +1,64 @@
+"""Language detection per segment: deterministic, neighbours fill gaps, never a guess."""
+
+from archive.document import Segment
+from indexer.detect import detect_one, detect_segments, document_languages, fill_gaps, override
+from indexer.extract import RawSegment
+
+DE = (
+    "Die Bürgermeisterinnen und Bürgermeister verpflichten sich, die Prävention von "
+    "Radikalisierung in ihren Städten gemeinsam mit der Zivilgesellschaft zu stärken."
+)
+EN = (
+    "The mayors commit themselves to strengthening the prevention of radicalisation in "
+    "their cities together with civil society and local partners."
+)
+FR = (
+    "Les maires s'engagent à renforcer la prévention de la radicalisation dans leurs "
+    "villes avec la société civile et les partenaires locaux."
+)
+
+
+def test_each_language_is_recognised():
+    assert [detect_one(t) for t in (DE, EN, FR)] == ["de", "en", "fr"]
+
+
+def test_detection_is_deterministic():
+    assert {detect_one(EN[:60]) for _ in range(20)} == {detect_one(EN[:60])}
+
+
+def test_short_segments_take_their_neighbours_language():
+    segments = detect_segments([RawSegment(DE), RawSegment("Seite 2"), RawSegment(DE)])
+    assert [s.lang for s in segments] == ["de"]  # merged into one German segment
+
+
+def test_leading_short_segment_takes_the_next_language():
+    assert fill_gaps([None, "en", None, "fr"]) == ["en", "en", "en", "fr"]
+
+
+def test_bilingual_text_keeps_both_languages_in_order():
+    segments = detect_segments([RawSegment(DE, 1), RawSegment(EN, 2)])
+    assert [(s.lang, s.page) for s in segments] == [("de", 1), ("en", 2)]
+    assert document_languages(segments) == ("de", ["de", "en"]) or document_languages(segments) == (
+        "en",
+        ["en", "de"],
+    )
+
+
+def test_text_too_thin_to_judge_is_undetermined():
+    segments = detect_segments([RawSegment("Nr. 12"), RawSegment("S. 3")])
+    assert document_languages(segments) == ("und", [])
+
+
+def test_minor_language_share_is_not_listed():
+    segments = [Segment(DE * 20, "de"), Segment("OK", "en")]
+    assert document_languages(segments) == ("de", ["de"])
+
+
+def test_sidecar_language_relabels_a_one_language_text():
+    segments, lang, languages = override([Segment(EN, "en")], "fr")
+    assert (lang, languages, segments[0].lang) == ("fr", ["fr"], "fr")
+
+
+def test_sidecar_language_keeps_a_bilingual_text_bilingual():
+    _, lang, languages = override([Segment(DE, "de"), Segment(EN, "en")], "en")
+    assert (lang, languages) == ("en", ["en", "de"])
