@@ -87,9 +87,11 @@ class Archive:
         page: int = 1,
         per_page: int = 10,
         sort: str = "relevance",
+        prefer: str | None = None,
     ) -> SearchResults:
+        """`prefer` is the reading language (interface language or a hint): ranked first."""
         request = SearchRequest(
-            query, lang or None, kind or None, year or None, page, per_page, sort
+            query, lang or None, kind or None, year or None, page, per_page, sort, prefer
         )
         with self.store.searcher() as s:
             return Searcher(s).run(request)

@@ -9,26 +9,23 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from whoosh import qparser, query, sorting
+from whoosh import query, sorting
 from whoosh.highlight import ContextFragmenter, HtmlFormatter
 
 from archive.document import Document, Translation
 from archive.errors import QueryError
 from archive.languages import LANGUAGES, field_suffix
+from archive.query import build as build_query
 from archive.records import from_stored
-from archive.schema import FIELD_LANGS, text_fields
+from archive.schema import text_fields
 from archive.store import ok_only
 
 MAX_QUERY_CHARS = 500
 MAX_PER_PAGE = 100
-MAX_TERMS = 40
 SNIPPET_CHARS = 240
 SORTS = ("relevance", "date")
-
-#: Field names a visitor may write in a query (`title:`, `kind:`); all else is plain words.
-QUERY_FIELDS = frozenset({"title", "kind"})
 
 
 @dataclass(frozen=True)
@@ -40,6 +37,7 @@ class SearchRequest:
     page: int = 1
     per_page: int = 10
     sort: str = "relevance"
+    prefer: str | None = None  # reading language (interface language): ranks first
 
     def validated(self) -> SearchRequest:
         """Check parameters here, once, so CLI and web reject the same things the same way."""
@@ -53,6 +51,8 @@ class SearchRequest:
             raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}")
         if self.sort not in SORTS:
             raise QueryError(f"sort must be one of {', '.join(SORTS)}")
+        if self.prefer and self.prefer not in LANGUAGES:
+            return replace(self, prefer=None).validated()  # only a hint: ignore unknown codes
         if len(self.query) > MAX_QUERY_CHARS:
             raise QueryError(f"the query is longer than {MAX_QUERY_CHARS} characters")
         return self
@@ -102,56 +102,6 @@ class SearchResults:
         }
 
 
-def search_fields(lang: str | None) -> list[str]:
-    langs = [lang] if lang else list(FIELD_LANGS)
-    return [name for code in langs for name in text_fields(code)]
-
-
-def _parser(schema, fields: list[str], plain: bool = False):
-    if plain:
-        return qparser.MultifieldParser(fields, schema, plugins=[], group=qparser.AndGroup)
-    parser = qparser.MultifieldParser(fields, schema, group=qparser.AndGroup)
-    for plugin in (
-        qparser.WildcardPlugin,
-        qparser.RangePlugin,
-        qparser.EveryPlugin,
-        qparser.BoostPlugin,
-    ):
-        parser.remove_plugin_class(plugin)
-    # `-word` excludes only at the start of a word: `A-1312/B` is a reference code.
-    parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
-    return parser
-
-
-def _allowed(q, fields: set[str]) -> bool:
-    if isinstance(q, query.qcore._NullQuery):
-        return True
-    if isinstance(q, query.Term | query.Phrase) or hasattr(q, "fieldname"):
-        name = getattr(q, "fieldname", None)
-        if name is not None and name not in fields and name not in QUERY_FIELDS:
-            return False
-    if type(q).__name__ == "ErrorQuery":
-        return False
-    return all(_allowed(child, fields) for child in q.children())
-
-
-def parse(schema, text: str, lang: str | None) -> tuple[query.Query, bool]:
-    """(query, fell_back): invalid syntax is read again as plain words, never an error."""
-    fields = search_fields(lang)
-    try:
-        q = _parser(schema, fields).parse(text)
-        if _allowed(q, set(fields)) and _term_count(q) <= MAX_TERMS:
-            return q, False
-    except Exception:  # Whoosh's parser has no error type of its own; any failure -> words
-        pass
-    words = " ".join(re.findall(r"\w+", text)[:MAX_TERMS])
-    return _parser(schema, fields, plain=True).parse(words), True
-
-
-def _term_count(q) -> int:
-    return sum(1 for _ in q.leaves())
-
-
 class _MarkFormatter(HtmlFormatter):
     """Escapes the text and wraps hits in a bare <mark>: snippets are safe to put in a page."""
 
@@ -171,18 +121,7 @@ class Searcher:
     def run(self, request: SearchRequest) -> SearchResults:
         request = request.validated()
         text = request.query.strip()
-        filters = [ok_only()]
-        if request.kind:
-            filters.append(query.Term("kind", request.kind))
-        if request.year:
-            filters.append(query.Term("year", request.year))
-        all_filters = list(filters)
-        if request.lang:
-            filters.append(query.Term("languages", request.lang))
-        if not text:
-            q, fallback = query.Every(), False
-        else:
-            q, fallback = parse(self.s.schema, text, request.lang)
+        q, fallback = self._query(text, request.lang, request.prefer)
         sortedby = (
             sorting.FieldFacet("date", reverse=True) if request.sort == "date" or not text else None
         )
@@ -190,59 +129,73 @@ class Searcher:
             q,
             request.page,
             pagelen=request.per_page,
-            filter=query.And(filters),
+            filter=_filters(request),
             sortedby=sortedby,
-            terms=True,
         )
         page.results.fragmenter = ContextFragmenter(maxchars=SNIPPET_CHARS // 2, surround=50)
         hits = [self._hit(hit, request.lang) for hit in page] if page.offset < page.total else []
-        facets = self._facets(text, all_filters)
+        facets = self._facets(text, request, page.total)
         suggestion = self._suggest(text) if text and page.total == 0 else None
         return SearchResults(request, page.total, hits, facets, suggestion, fallback)
 
-    def _facets(self, text: str, filters) -> dict[str, dict[str, int]]:
-        """Counts per language, kind and year for this query in every language."""
-        q = parse(self.s.schema, text, None)[0] if text else query.Every()
-        groups = {
-            "lang": sorting.FieldFacet("languages", allow_overlap=True),
-            "kind": sorting.FieldFacet("kind"),
-            "year": sorting.FieldFacet("year"),
-        }
-        results = self.s.search(q, filter=query.And(filters), groupedby=groups, limit=1)
-        facets = {}
-        for name in groups:
+    def _query(self, text: str, lang: str | None, prefer: str | None = None):
+        if not text:
+            return query.Every(), False
+        return build_query(self.s.schema, text, lang, prefer)
+
+    def _count(self, text: str, request: SearchRequest) -> int:
+        results = self.s.search(
+            self._query(text, request.lang)[0], filter=_filters(request), limit=1, scored=False
+        )
+        return len(results)
+
+    def _facets(self, text: str, request: SearchRequest, total: int) -> dict[str, dict[str, int]]:
+        """Counts beside each filter option: what a click on that option would show.
+
+        Each dimension is counted with the other filters applied and its own left out,
+        and a language counts only documents that match in that language.
+        """
+        langs = {}
+        for code in LANGUAGES:
+            langs[code] = (
+                total if code == request.lang else self._count(text, replace(request, lang=code))
+            )
+        facets = {"lang": langs}
+        for name in ("kind", "year"):
+            others = replace(request, **{name: None})
+            results = self.s.search(
+                self._query(text, request.lang)[0],
+                filter=_filters(others),
+                groupedby={name: sorting.FieldFacet(name)},
+                limit=1,
+                scored=False,
+            )
             counts = {k: len(v) for k, v in results.groups(name).items() if k}
-            facets[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+            if getattr(request, name):
+                counts.setdefault(getattr(request, name), 0)
+            order = (lambda kv: (-kv[1], kv[0])) if name == "kind" else (lambda kv: kv[0])
+            facets[name] = dict(sorted(counts.items(), key=order, reverse=name == "year"))
         return facets
 
     def _hit(self, hit, lang_filter: str | None) -> Hit:
+        """The document with a snippet in the language whose text matched, hits marked."""
         doc = from_stored(hit.fields())
         doc.translations = self.translations(doc)
-        snippet_lang = self._snippet_lang(hit, doc, lang_filter)
-        text = doc.text_in(snippet_lang) if snippet_lang else ""
-        marked = ""
-        if text:
-            body = text_fields(field_suffix(snippet_lang))[2]
-            hit.results.formatter = _MarkFormatter()
-            marked = hit.highlights(body, text=text, top=2)
-        if marked:
-            plain = html.unescape(re.sub(r"</?mark>", "", marked))
-        else:
-            snippet_lang = doc.lang
-            plain = _shorten(doc.summary or doc.text_in(doc.lang) or doc.text, SNIPPET_CHARS)
-            marked = html.escape(plain, quote=False)
-        return Hit(doc, hit.score or 0.0, plain, marked, snippet_lang)
-
-    @staticmethod
-    def _snippet_lang(hit, doc: Document, lang_filter: str | None) -> str | None:
-        if lang_filter:
-            return lang_filter
-        matched = {name for name, _ in (hit.matched_terms() or [])}
-        candidates = [doc.lang, *doc.languages, *{s.lang for s in doc.segments}]
+        hit.results.formatter = _MarkFormatter()
+        candidates = (
+            [lang_filter]
+            if lang_filter
+            else dict.fromkeys([doc.lang, *doc.languages, *(s.lang for s in doc.segments)])
+        )
         for lang in candidates:
-            if text_fields(field_suffix(lang))[2] in matched:
-                return lang
-        return None
+            text = doc.text_in(lang)
+            body = text_fields(field_suffix(lang))[2]
+            marked = hit.highlights(body, text=text, top=2) if text else ""
+            if marked:
+                plain = html.unescape(re.sub(r"</?mark>", "", marked))
+                return Hit(doc, hit.score or 0.0, plain, marked, lang)
+        plain = _shorten(doc.summary or doc.text_in(doc.lang) or doc.text, SNIPPET_CHARS)
+        return Hit(doc, hit.score or 0.0, plain, html.escape(plain, quote=False), doc.lang)
 
     def translations(self, doc: Document) -> list[Translation]:
         if not doc.group:
@@ -314,6 +267,18 @@ class Searcher:
 
     def count(self) -> int:
         return len(self.s.search(query.Every(), filter=ok_only(), limit=None))
+
+
+def _filters(request: SearchRequest):
+    """The filter of a request: documents only (no failure records), then each chosen facet."""
+    terms = [ok_only()]
+    if request.lang:
+        terms.append(query.Term("languages", request.lang))
+    if request.kind:
+        terms.append(query.Term("kind", request.kind))
+    if request.year:
+        terms.append(query.Term("year", request.year))
+    return query.And(terms)
 
 
 def _shorten(text: str, limit: int) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from archive import (
@@ -124,6 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("archive: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `archive list | head`: the reader has all it wanted
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (no flush error at exit)
+        return EXIT_OK
 
 
 # -- commands -------------------------------------------------------------------------

@@ -55,8 +55,8 @@ def test_bilingual_flyer_is_found_in_german_and_in_english(sample_archive):
 
 
 def test_snippet_is_in_the_language_of_the_matching_text(sample_archive):
-    hit = sample_archive.search("alone").results[0]
-    assert hit.document.path == "flyers/helpline-bilingual.pdf"
+    hits = sample_archive.search("alone").results
+    hit = next(h for h in hits if h.document.path == "flyers/helpline-bilingual.pdf")
     assert hit.snippet_lang == "en" and "<mark>alone</mark>" in hit.snippet_html
 
 
@@ -101,7 +101,7 @@ def test_facets_count_languages_and_kinds_for_the_query(sample_archive):
 def test_filter_that_hides_hits_still_counts_them_in_facets(sample_archive):
     results = sample_archive.search("Sicherheitsspaziergang", lang="fr")
     assert results.total == 0
-    assert set(results.facets["lang"]) == {"de"}
+    assert {code for code, n in results.facets["lang"].items() if n} == {"de"}
 
 
 def test_sort_by_date_puts_newest_first(sample_archive):

@@ -1,0 +1,99 @@
+"""Queries: a visitor's text becomes one sub-query per language, each analysed by that
+language's analyzer, so a German stem never meets English words and stopwords of one
+language do not block a match in another.
+"""
+
+from __future__ import annotations
+
+import re
+
+from whoosh import qparser, query
+
+from archive.languages import LANGUAGES
+from archive.schema import FIELD_LANGS, text_fields
+
+MAX_TERMS = 40
+
+#: Field names a visitor may write in a query (`title:`, `kind:`); all else is plain words.
+QUERY_FIELDS = frozenset({"title", "kind"})
+
+#: Added to a document's score when it matched in its primary language, so a document
+#: about the subject beats one quoting it in a foreign passage.
+PRIMARY_BONUS = 1.0
+#: Added when the match is in the reading language (interface language or hint).
+PREFER_BONUS = 1.0
+#: Words of a plain multi-word query this close together count as a phrase match too.
+PROXIMITY_SLOP = 8
+
+_PLAIN = re.compile(r"^[\w\s.,;!?'’/-]+$")
+
+
+def search_fields(lang: str) -> list[str]:
+    return list(text_fields(lang))
+
+
+def _parser(schema, fields: list[str], plain: bool = False):
+    if plain:
+        return qparser.MultifieldParser(fields, schema, plugins=[], group=qparser.AndGroup)
+    parser = qparser.MultifieldParser(fields, schema, group=qparser.AndGroup)
+    for plugin in (
+        qparser.WildcardPlugin,
+        qparser.RangePlugin,
+        qparser.EveryPlugin,
+        qparser.BoostPlugin,
+    ):
+        parser.remove_plugin_class(plugin)
+    # `-word` excludes only at the start of a word: `A-1312/B` is a reference code.
+    parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
+    return parser
+
+
+def _allowed(q, fields: set[str]) -> bool:
+    if type(q).__name__ == "ErrorQuery":
+        return False
+    name = getattr(q, "fieldname", None)
+    if name is not None and name not in fields and name not in QUERY_FIELDS:
+        return False
+    return all(_allowed(child, fields) for child in q.children())
+
+
+def parse_language(schema, text: str, lang: str) -> tuple[query.Query, bool]:
+    """(query in `lang`'s fields, fell_back): invalid syntax is read again as plain words."""
+    fields = search_fields(lang)
+    try:
+        q = _parser(schema, fields).parse(text)
+        if _allowed(q, set(fields)) and sum(1 for _ in q.leaves()) <= MAX_TERMS:
+            return q, False
+    except Exception:  # Whoosh's parser has no error type of its own; any failure -> words
+        pass
+    words = " ".join(re.findall(r"\w+", text)[:MAX_TERMS])
+    return _parser(schema, fields, plain=True).parse(words), True
+
+
+def build(
+    schema, text: str, lang: str | None = None, prefer: str | None = None
+) -> tuple[query.Query, bool]:
+    """The whole query: one sub-query per language (only `lang`'s with a filter)."""
+    langs = [lang] if lang else list(FIELD_LANGS)
+    plain = bool(_PLAIN.match(text)) and len(text.split()) > 1
+    parts, fell_back = [], False
+    for code in langs:
+        q, fallback = parse_language(schema, text, code)
+        fell_back |= fallback
+        if isinstance(q, query.qcore._NullQuery):
+            continue
+        bonuses = []
+        if code in LANGUAGES:
+            bonuses.append(query.ConstantScoreQuery(query.Term("lang", code), PRIMARY_BONUS))
+        if plain:
+            near, _ = parse_language(schema, f'"{text}"~{PROXIMITY_SLOP}', code)
+            if not isinstance(near, query.qcore._NullQuery):
+                bonuses.append(near)
+        if bonuses:
+            q = query.AndMaybe(q, query.Or(bonuses))
+        if prefer and code == prefer:
+            q = query.AndMaybe(q, query.ConstantScoreQuery(query.Every(), PREFER_BONUS))
+        parts.append(q)
+    if not parts:
+        return query.NullQuery, fell_back
+    return (parts[0] if len(parts) == 1 else query.Or(parts)), fell_back
