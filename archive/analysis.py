@@ -67,16 +67,41 @@ class SnowballFilter(Filter):
         stem = self._stem
         for t in tokens:
             text = t.text
-            if not t.stopped and not any(ch.isdigit() for ch in text):
+            if t.stopped:
+                # Only highlighting keeps stopwords (removestops=False); blank them so the
+                # stopword `sich` is not marked for the query `Sicherheit` (stem `sich`).
+                t.text = ""
+            elif not any(ch.isdigit() for ch in text):
                 t.text = stem(text)
             yield t
 
 
+class DecompoundFilter(Filter):
+    """At index time, a compound is followed by its parts at the same position.
+
+    Parts share the compound's position and characters, so phrases still match
+    and highlighting marks the whole word. Queries are not split (see compounds.py).
+    """
+
+    def __call__(self, tokens):
+        from archive.compounds import split_compound
+
+        for t in tokens:
+            word = t.text  # later filters change t.text in place once it is yielded
+            yield t
+            if t.mode == "index" and not t.stopped:
+                for part in split_compound(word):
+                    t.text = part
+                    yield t
+
+
 def language_analyzer(language: Language):
-    """Tokenize on word characters -> lower-case -> fold accents -> drop stopwords -> stem."""
+    """Tokenize -> lower-case -> fold accents -> drop stopwords -> (split compounds) -> stem."""
     stops = frozenset(fold(w) for w in language.stopwords)
     chain = RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | FoldFilter()
     chain = chain | StopFilter(stoplist=stops, minsize=1)
+    if language.compounds:
+        chain = chain | DecompoundFilter()
     if language.stemmer:
         chain = chain | SnowballFilter(language.stemmer)
     return chain

@@ -26,12 +26,13 @@ class Language:
     locale: str  # Babel locale of the interface
     stemmer: str | None  # Snowball algorithm name, None for no stemming
     stopwords: frozenset[str] = field(default_factory=frozenset)
+    compounds: bool = False  # split compounds at index time (German)
 
 
 LANGUAGES: dict[str, Language] = {
     lang.code: lang
     for lang in (
-        Language("de", "Deutsch", "de", "german", frozenset(stoplists["de"])),
+        Language("de", "Deutsch", "de", "german", frozenset(stoplists["de"]), compounds=True),
         Language("en", "English", "en", "english", frozenset(stoplists["en"])),
         Language("fr", "Français", "fr", "french", frozenset(stoplists["fr"]) | _FRENCH_ELISIONS),
     )

@@ -1,0 +1,82 @@
+"""German decompounding: `Kriminalprävention` is also indexed as `kriminal` + `prävention`.
+
+Done at index time only. Queries are never split, so an English `potato` run through
+the German analyzer cannot turn into `po` + `tat` and match German `Tat`.
+The vocabulary is wordfreq's German word list (frequent words of at least four letters);
+a split must consist of such words, optionally joined by a linking element (Fugen-s...).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+#: Shorter parts are too ambiguous (`tat`, `ort`, `gen`) to be worth a split.
+MIN_PART = 4
+#: Words this short are rarely compounds; splitting them mostly finds accidents.
+MIN_COMPOUND = 8
+MAX_PARTS = 4
+#: Words at least this frequent (wordfreq's Zipf scale) can be parts.
+MIN_ZIPF = 2.5
+#: Linking elements between parts (Sicherheit-s-gefühl, Straße-n-bahn).
+LINKS = ("", "s", "es", "n", "en", "e", "er", "ens")
+#: Suffixes that are frequent "words" in web text but never heads of a compound.
+NOT_PARTS = frozenset(
+    "heit keit ung ungen lich isch chen lein tion tionen ment ling nis schaft schaften "
+    "haft tum ismus ist isten ieren bar sam los innen rinnen".split()
+)
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> frozenset[str]:
+    """Folded German words that may be parts of a compound (loaded once, on first use)."""
+    import wordfreq
+
+    from archive.analysis import fold
+
+    least = 10 ** (MIN_ZIPF - 9)  # Zipf = log10(frequency per billion words)
+    frequencies = wordfreq.get_frequency_dict("de", wordlist="large")
+    return (
+        frozenset(
+            fold(w)
+            for w, f in frequencies.items()
+            if f >= least and len(w) >= MIN_PART and w.isalpha()
+        )
+        - NOT_PARTS
+    )
+
+
+@lru_cache(maxsize=200_000)
+def split_compound(word: str) -> tuple[str, ...]:
+    """Parts of a folded lower-case German compound, or () when it is not one."""
+    if len(word) < MIN_COMPOUND or not word.isalpha():
+        return ()
+    parts = _split(word, vocabulary(), MAX_PARTS)
+    return parts if parts and len(parts) >= 2 else ()
+
+
+def _split(word: str, vocab: frozenset[str], budget: int) -> tuple[str, ...] | None:
+    """Fewest parts covering `word`; ties go to the longest head (the last part)."""
+    best: tuple[str, ...] | None = None
+    for cut in range(MIN_PART, len(word) - MIN_PART + 1):
+        head = word[cut:]
+        if head not in vocab:
+            continue
+        left = word[:cut]
+        for link in LINKS:
+            if link and not left.endswith(link):
+                continue
+            modifier = left[: len(left) - len(link)]
+            if len(modifier) < MIN_PART:
+                continue
+            if modifier in vocab:
+                found: tuple[str, ...] | None = (modifier, head)
+            elif budget > 2:
+                rest = _split(modifier, vocab, budget - 1)
+                found = (*rest, head) if rest else None
+            else:
+                found = None
+            if found and (best is None or len(found) < len(best)):
+                best = found
+        if best is not None and len(best) == 2:
+            return best  # the longest head with two parts: good enough
+    return best
