@@ -75,6 +75,10 @@ class Archive:
     def has_index(self) -> bool:
         return self.store.exists()
 
+    def check_index(self) -> None:
+        """Raise IndexMissing or SchemaMismatch unless the index can serve searches."""
+        self.store.open_index()
+
     # -- reading ------------------------------------------------------------------
 
     def search(

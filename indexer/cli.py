@@ -235,9 +235,18 @@ def cmd_status(archive: Archive, args) -> int:
 def cmd_serve(archive: Archive, args) -> int:
     from web.serve import serve
 
-    if not archive.has_index():
+    full = False
+    try:
+        archive.check_index()
+    except IndexMissing:
         print("archive: no index yet, indexing the documents first…", file=sys.stderr)
-        report = archive.index()
+    except SchemaMismatch:
+        print("archive: the index was built by another version, rebuilding it…", file=sys.stderr)
+        full = True
+    else:
+        full = None
+    if full is not None:
+        report = archive.index(full=full)
         for failure in report.failed:
             print(f"failed: {failure.path}: {failure.reason}", file=sys.stderr)
     serve(archive, host=args.host, port=args.port, threads=args.threads)
