@@ -1,0 +1,39 @@
+"""`archive serve`: the site on waitress, a production WSGI server with a thread pool.
+
+Bottle's own development server handles one request at a time and is not meant
+to face visitors; waitress is pure Python, well kept and runs everywhere Python does.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import waitress
+
+from archive import Archive, ConfigError, IndexMissing, SchemaMismatch
+from web.app import create_app
+
+
+def serve(archive: Archive, host: str = "127.0.0.1", port: int = 8080, threads: int = 8) -> None:
+    """Serve the site until Ctrl+C; a reindex by cron is picked up without a restart.
+
+    The socket is bound before the address is announced, so the line people read
+    is true; a port in use is a one-line error (through the CLI), not a traceback.
+    """
+    app = create_app(archive)
+    try:
+        server = waitress.create_server(
+            app, host=host, port=port, threads=max(1, threads), ident="archive"
+        )
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot listen on {host}:{port} ({exc.strerror or exc}); "
+            "is another server running there? Choose another one with --port"
+        ) from None
+    shown = f"[{host}]" if ":" in host else host
+    print(f"Serving the archive on http://{shown}:{port}/ (Ctrl+C to stop)", file=sys.stderr)
+    try:
+        archive.health()
+    except (IndexMissing, SchemaMismatch) as exc:  # served as 503 pages until it is fixed
+        print(f"archive: warning: {exc}", file=sys.stderr)
+    server.run()
