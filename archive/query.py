@@ -20,8 +20,10 @@ QUERY_FIELDS = frozenset({"title", "kind"})
 #: Added to a document's score when it matched in its primary language, so a document
 #: about the subject beats one quoting it in a foreign passage.
 PRIMARY_BONUS = 1.0
-#: Added when the match is in the reading language (interface language or hint).
-PREFER_BONUS = 1.0
+#: Added to documents in the reading language (interface language or hint): about the
+#: size of a good BM25 score, so the version a visitor can read comes first unless a
+#: document in another language matches far better.
+PREFER_BONUS = 10.0
 #: Words of a plain multi-word query this close together count as a phrase match too.
 PROXIMITY_SLOP = 8
 
@@ -91,9 +93,11 @@ def build(
                 bonuses.append(near)
         if bonuses:
             q = query.AndMaybe(q, query.Or(bonuses))
-        if prefer and code == prefer:
-            q = query.AndMaybe(q, query.ConstantScoreQuery(query.Every(), PREFER_BONUS))
         parts.append(q)
     if not parts:
         return query.NullQuery, fell_back
-    return (parts[0] if len(parts) == 1 else query.Or(parts)), fell_back
+    whole = parts[0] if len(parts) == 1 else query.Or(parts)
+    if prefer and not lang:
+        reading = query.ConstantScoreQuery(query.Term("languages", prefer), PREFER_BONUS)
+        whole = query.AndMaybe(whole, reading)
+    return whole, fell_back

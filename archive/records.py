@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from archive.document import Document, Fingerprint, Segment
 from archive.languages import UNDETERMINED, field_suffix
-from archive.schema import FIELD_LANGS, text_fields
+from archive.schema import FIELD_LANGS, text_fields, vocabulary_field
 
 
 def to_fields(doc: Document) -> dict:
@@ -19,7 +19,6 @@ def to_fields(doc: Document) -> dict:
         "languages": ",".join(doc.languages),
         "kind": doc.kind,
         "group": doc.group or "",
-        "words": f"{doc.title}\n{doc.summary}\n{doc.text}",
         "record": {
             "summary": doc.summary,
             "group_source": doc.group_source,
@@ -41,6 +40,7 @@ def to_fields(doc: Document) -> dict:
         title, summary, body = text_fields(lang)
         if texts:
             fields[body] = "\n\n".join(texts)
+            fields[vocabulary_field(lang)] = fields[body]
         if lang == primary:
             fields[title] = doc.title
             if doc.summary:

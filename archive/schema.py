@@ -8,7 +8,7 @@ from archive.analysis import language_analyzer, neutral_analyzer, vocabulary_ana
 from archive.languages import LANGUAGES, OTHER
 
 #: Bump whenever fields or analyzers change: an index with another version asks for --full.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 TITLE_BOOST = 3.0
 SUMMARY_BOOST = 2.0
@@ -20,6 +20,10 @@ FIELD_LANGS = (*LANGUAGES, OTHER)
 def text_fields(lang: str) -> tuple[str, str, str]:
     """The (title, summary, body) field names holding text in `lang`."""
     return f"title_{lang}", f"summary_{lang}", f"body_{lang}"
+
+
+def vocabulary_field(lang: str) -> str:
+    return f"words_{lang}"
 
 
 def build_schema() -> Schema:
@@ -42,7 +46,6 @@ def build_schema() -> Schema:
         "date": ID(stored=True, sortable=True),
         "group": ID(stored=True),
         "record": STORED(),  # everything else needed to rebuild the Document
-        "words": TEXT(analyzer=vocabulary_analyzer(), phrase=False, spelling=True),
     }
     for lang in FIELD_LANGS:
         analyzer = language_analyzer(LANGUAGES[lang]) if lang in LANGUAGES else neutral_analyzer()
@@ -52,6 +55,10 @@ def build_schema() -> Schema:
             analyzer=analyzer, field_boost=SUMMARY_BOOST, multitoken_query="phrase"
         )
         fields[body] = TEXT(analyzer=analyzer, multitoken_query="phrase")
+        # Unstemmed words with their accents, per language: did-you-mean suggestions.
+        fields[vocabulary_field(lang)] = TEXT(
+            analyzer=vocabulary_analyzer(), phrase=False, spelling=True
+        )
     return Schema(**fields)
 
 

@@ -19,7 +19,7 @@ from archive.errors import QueryError
 from archive.languages import LANGUAGES, field_suffix
 from archive.query import build as build_query
 from archive.records import from_stored
-from archive.schema import text_fields
+from archive.schema import FIELD_LANGS, text_fields, vocabulary_field
 from archive.store import ok_only
 
 MAX_QUERY_CHARS = 500
@@ -135,7 +135,11 @@ class Searcher:
         page.results.fragmenter = ContextFragmenter(maxchars=SNIPPET_CHARS // 2, surround=50)
         hits = [self._hit(hit, request.lang) for hit in page] if page.offset < page.total else []
         facets = self._facets(text, request, page.total)
-        suggestion = self._suggest(text) if text and page.total == 0 else None
+        suggestion = None
+        if text and page.total == 0:
+            first = request.lang or request.prefer
+            order = [first] if request.lang else [first, *FIELD_LANGS]
+            suggestion = self._suggest(text, list(dict.fromkeys(x for x in order if x)))
         return SearchResults(request, page.total, hits, facets, suggestion, fallback)
 
     def _query(self, text: str, lang: str | None, prefer: str | None = None):
@@ -217,27 +221,28 @@ class Searcher:
         found.sort(key=lambda t: (order.index(t.lang) if t.lang in order else 99, t.path))
         return found
 
-    def _suggest(self, text: str) -> str | None:
-        """Did you mean: each unknown word replaced by the closest word of the index."""
-        corrector = self.s.corrector("words")
+    def _suggest(self, text: str, langs: list[str]) -> str | None:
+        """Did you mean: unknown words replaced by the closest word the index holds.
+
+        Looked up in the vocabulary of the filtered or reading language first, so a
+        German visitor gets a German word; suggestions keep the visitor's capitals.
+        """
         reader = self.s.reader()
+        fields = [vocabulary_field(lang) for lang in langs]
+        known = lambda w: any(reader.doc_frequency(f, w) for f in fields)  # noqa: E731
         changed = False
-        words = []
+        out = []
         for word in re.findall(r"\w+|\W+", text):
             low = word.lower()
-            if (
-                re.fullmatch(r"\w+", word)
-                and len(word) > 2
-                and not word.isdigit()
-                and reader.doc_frequency("words", low) == 0
-            ):
-                options = corrector.suggest(low, limit=1, maxdist=2)
-                if options:
-                    words.append(options[0])
-                    changed = True
-                    continue
-            words.append(word)
-        return "".join(words) if changed else None
+            if re.fullmatch(r"[^\W\d_]{3,}", word) and not known(low):
+                for field_name in fields:
+                    options = self.s.corrector(field_name).suggest(low, limit=1, maxdist=2)
+                    if options:
+                        word = options[0].capitalize() if word[0].isupper() else options[0]
+                        changed = True
+                        break
+            out.append(word)
+        return "".join(out) if changed else None
 
     def document(self, doc_id: str) -> Document | None:
         fields = self.s.document(id=doc_id)

@@ -88,7 +88,7 @@ def test_invalid_syntax_never_raises(sample_archive, query):
 def test_did_you_mean_offers_the_indexed_word(sample_archive):
     results = sample_archive.search("Radikalisirung")
     assert results.total == 0
-    assert results.suggestion == "radikalisierung"
+    assert results.suggestion == "Radikalisierung"
     assert sample_archive.search(results.suggestion).total > 0
 
 
