@@ -128,6 +128,12 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `archive list | head`: the reader has all it wanted
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (no flush error at exit)
         return EXIT_OK
+    except OSError as exc:  # disk full, read-only or vanished folders: say which, not how
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(
+            f"archive: {exc.strerror or exc}{where}; the index was left as it was", file=sys.stderr
+        )
+        return EXIT_USAGE
 
 
 # -- commands -------------------------------------------------------------------------
