@@ -27,12 +27,16 @@ serve: $(BIN)/archive
 index: $(BIN)/archive
 	$(BIN)/archive index
 
-## Debian packages the tests use: Chromium for browser tests, poppler for the PDF checks
+APT_PACKAGES := chromium poppler-utils tesseract-ocr tesseract-ocr-deu tesseract-ocr-fra
+
+## Debian packages: Chromium (browser tests), poppler (PDF checks), Tesseract (OCR of scans)
 system-packages:
-	@if command -v chromium >/dev/null && command -v pdftotext >/dev/null; then :; \
+	@if command -v chromium >/dev/null && command -v pdftotext >/dev/null \
+		&& tesseract --list-langs 2>/dev/null | grep -q '^fra' \
+		&& tesseract --list-langs 2>/dev/null | grep -q '^deu'; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
-	else echo "note: install chromium and poppler-utils (apt-get) for the browser and PDF tests"; fi
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
+	else echo "note: install $(APT_PACKAGES) (apt-get) for OCR and the browser and PDF tests"; fi
 
 ## set up and run every test
 test: $(VENV)/.test-deps system-packages
@@ -43,3 +47,5 @@ test: $(VENV)/.test-deps system-packages
 bench: $(VENV)/.test-deps system-packages
 	$(BIN)/python bench/fidelity.py
 	$(BIN)/python bench/indexing.py
+	$(BIN)/python bench/relevance.py
+	$(BIN)/python bench/ocr.py

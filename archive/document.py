@@ -70,6 +70,7 @@ class Document:
     fingerprint: Fingerprint
     source_title: str | None = None  # what the file itself says, before any sidecar
     source_date: str | None = None
+    ocr_pages: list[int] = field(default_factory=list)  # pages read by text recognition
     translations: list[Translation] = field(default_factory=list)
 
     @property

@@ -64,12 +64,15 @@ class Archive:
         wait: bool = False,
         timeout: float = 120.0,
         memory_mb: int = 1024,
+        ocr: bool = True,
         progress=None,
     ):
         """Bring the index up to date (see indexer.pipeline); returns a RunReport."""
         from indexer.pipeline import RunOptions, run  # the indexer builds on this package
 
-        options = RunOptions(full=full, jobs=jobs, wait=wait, timeout=timeout, memory_mb=memory_mb)
+        options = RunOptions(
+            full=full, jobs=jobs, wait=wait, timeout=timeout, memory_mb=memory_mb, ocr=ocr
+        )
         return run(self.store, self.documents, options, progress)
 
     def has_index(self) -> bool:

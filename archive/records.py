@@ -27,6 +27,7 @@ def to_fields(doc: Document) -> dict:
             "mime": doc.mime,
             "source_title": doc.source_title,
             "source_date": doc.source_date,
+            "ocr_pages": list(doc.ocr_pages),
         },
     }
     if doc.date:
@@ -48,13 +49,17 @@ def to_fields(doc: Document) -> dict:
     return fields
 
 
-def failure_fields(path: str, fingerprint: Fingerprint, reason: str) -> dict:
-    """A failed file is remembered so an unchanged broken file is not retried every night."""
+def failure_fields(path: str, fingerprint: Fingerprint, reason: str, retry: bool) -> dict:
+    """A failed file is remembered so an unchanged broken file is not retried every night.
+
+    A file that only ran out of time (`retry`) is tried again on the next run: its
+    recognised pages are cached, so each run gets further.
+    """
     return {
         "id": "",
         "path": path,
         "fingerprint": fingerprint.encode(),
-        "state": "failed",
+        "state": "retry" if retry else "failed",
         "reason": reason,
     }
 
@@ -79,4 +84,5 @@ def from_stored(stored: dict) -> Document:
         fingerprint=Fingerprint.decode(stored["fingerprint"]),
         source_title=record["source_title"],
         source_date=record["source_date"],
+        ocr_pages=record.get("ocr_pages", []),
     )

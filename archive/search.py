@@ -264,7 +264,7 @@ class Searcher:
         return results.total, docs
 
     def failures(self) -> list[dict]:
-        found = self.s.documents(state="failed")
+        found = [*self.s.documents(state="failed"), *self.s.documents(state="retry")]
         return sorted(
             ({"path": f["path"], "reason": f.get("reason", "")} for f in found),
             key=lambda f: f["path"],

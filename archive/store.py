@@ -35,6 +35,7 @@ SETTINGS_FILE = "settings.json"
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = "write.lock"
 LAST_RUN_FILE = "last-run.json"
+OCR_CACHE = "ocr-cache"  # beside the generations, so a --full rebuild keeps it
 GEN_PREFIX = "gen-"
 WRITER_MEMORY_MB = 256
 
@@ -228,8 +229,8 @@ class Batch:
         self._writer.update_document(**to_fields(doc))
         self.count += 1
 
-    def fail(self, path: str, fingerprint: Fingerprint, reason: str) -> None:
-        self._writer.update_document(**failure_fields(path, fingerprint, reason))
+    def fail(self, path: str, fingerprint: Fingerprint, reason: str, retry: bool = False) -> None:
+        self._writer.update_document(**failure_fields(path, fingerprint, reason, retry))
         self.count += 1
 
     def remove(self, path: str) -> None:

@@ -82,6 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="MB",
         help="memory cap per worker process (default: 1024)",
     )
+    p.add_argument(
+        "--no-ocr",
+        action="store_true",
+        help="do not recognise text on scanned pages (on when Tesseract is installed)",
+    )
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary, only problems")
 
@@ -149,6 +154,7 @@ def cmd_index(archive: Archive, args) -> int:
         wait=args.wait,
         timeout=args.timeout,
         memory_mb=args.memory_mb,
+        ocr=not args.no_ocr,
         progress=_progress_bar if show_progress else None,
     )
     if show_progress:
@@ -166,6 +172,10 @@ def cmd_index(archive: Archive, args) -> int:
         print(f"failed: {failure.path}: {failure.reason}{detail}", file=sys.stderr)
     for warning in report.warnings:
         print(f"warning: {warning.path}: {warning.reason}: {warning.detail}", file=sys.stderr)
+    scanned = any(f.reason.startswith("no text layer") for f in report.failed)
+    if scanned or (sys.stderr.isatty() and not args.quiet and not args.json):
+        for notice in report.notices:  # only where it explains a failure, so cron stays quiet
+            print(f"note: {notice}", file=sys.stderr)
     return EXIT_OK if report.ok else EXIT_FAILURES
 
 

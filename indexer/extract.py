@@ -32,9 +32,18 @@ class Extracted:
     mime: str
     pages: int | None = None
     date: str | None = None  # ISO date the file itself claims (PDF metadata)
+    ocr_pages: tuple[int, ...] = ()  # pages whose text was recognised from the picture
 
 
-Extractor = Callable[[Path, bytes], Extracted]
+@dataclass(frozen=True)
+class OcrOptions:
+    """How to recognise scanned pages in this run (None in `extract` means OCR is off)."""
+
+    cache_dir: Path
+    deadline: float | None = None  # time.monotonic() by which the file must be done
+
+
+Extractor = Callable[[Path, bytes, "OcrOptions | None"], Extracted]
 EXTRACTORS: dict[str, tuple[str, Extractor]] = {}
 
 
@@ -58,8 +67,8 @@ def mime_for(path: Path) -> str:
     return entry[0] if entry else "application/octet-stream"
 
 
-def extract(path: Path) -> Extracted:
-    """Read `path` with the extractor for its type."""
+def extract(path: Path, ocr: OcrOptions | None = None) -> Extracted:
+    """Read `path` with the extractor for its type; scanned PDF pages need `ocr`."""
     entry = EXTRACTORS.get(path.suffix.lower())
     if entry is None:
         raise UnsupportedFormat(f"no extractor for {path.suffix or 'files without suffix'}")
@@ -71,7 +80,7 @@ def extract(path: Path) -> Extracted:
         raise ExtractionError("unreadable", exc.strerror or str(exc)) from None
     if not data.strip():
         raise ExtractionError("empty")
-    return entry[1](path, data)
+    return entry[1](path, data, ocr)
 
 
 # -- plain text and Markdown ---------------------------------------------------------
@@ -114,13 +123,13 @@ def first_line(text: str) -> str | None:
 
 
 @extractor(".txt", ".text", mime="text/plain")
-def extract_text(path: Path, data: bytes) -> Extracted:
+def extract_text(path: Path, data: bytes, ocr: OcrOptions | None = None) -> Extracted:
     text = decode_text(data)
     return Extracted(blocks(text), first_line(text), "text/plain")
 
 
 @extractor(".md", ".markdown", mime="text/markdown")
-def extract_markdown(path: Path, data: bytes) -> Extracted:
+def extract_markdown(path: Path, data: bytes, ocr: OcrOptions | None = None) -> Extracted:
     text = decode_text(data)
     heading = re.search(r"^#\s+(.+)$", text, re.MULTILINE)
     title = heading.group(1).strip() if heading else first_line(text)
@@ -260,7 +269,7 @@ def decode_html(data: bytes) -> str:
 
 
 @extractor(".html", ".htm", ".xhtml", mime="text/html")
-def extract_html(path: Path, data: bytes) -> Extracted:
+def extract_html(path: Path, data: bytes, ocr: OcrOptions | None = None) -> Extracted:
     parser = _VisibleText()
     parser.feed(decode_html(data))
     parser.close()
@@ -286,7 +295,7 @@ def pdf_date(value: object) -> str | None:
 
 
 @extractor(".pdf", mime="application/pdf")
-def extract_pdf(path: Path, data: bytes) -> Extracted:
+def extract_pdf(path: Path, data: bytes, ocr: OcrOptions | None = None) -> Extracted:
     import pypdf  # imported here: only PDF work pays for it
     from pypdf.errors import PdfReadError
 
@@ -308,27 +317,66 @@ def extract_pdf(path: Path, data: bytes) -> Extracted:
         raise ExtractionError("damaged", str(exc)[:200]) from None
     except NotImplementedError as exc:
         raise ExtractionError("encrypted", f"unsupported encryption ({exc})") from None
-    segments = []
+    layer: dict[int, str] = {}
     broken = 0
     for number, page in enumerate(pages, start=1):
         try:
-            text = clean(page_text(page))
+            layer[number] = clean(page_text(page))
         # pypdf raises many exception types on malformed content streams; one bad page
         # must not lose the others, so any error here marks just this page.
         except Exception:
             broken += 1
-            continue
-        if sum(ch.isalpha() for ch in text) >= MIN_PAGE_LETTERS:
+            layer[number] = ""
+    recognised = _recognise(path, data, layer, ocr) if ocr else {}
+    segments, ocr_pages = [], []
+    for number, text in layer.items():
+        if _letters(recognised.get(number, "")) > _letters(text):
+            text = recognised[number]
+            ocr_pages.append(number)
+        if _letters(text) >= MIN_PAGE_LETTERS:
             segments.append(RawSegment(text, number))
     if not segments:
         if broken and broken == len(pages):
             raise ExtractionError("damaged", "no page could be read")
+        if recognised:
+            raise ExtractionError("no usable text", "text recognition found no words")
         raise ExtractionError("no text layer (scanned?)")
     meta = _metadata(reader)
     title = str(meta.get("/Title") or "").strip() or first_line(segments[0].text)
-    return Extracted(
-        tuple(segments), title, "application/pdf", len(pages), pdf_date(meta.get("/CreationDate"))
-    )
+    date = pdf_date(meta.get("/CreationDate"))
+    return Extracted(tuple(segments), title, "application/pdf", len(pages), date, tuple(ocr_pages))
+
+
+def _letters(text: str) -> int:
+    return sum(ch.isalpha() for ch in text)
+
+
+def _recognise(path: Path, data: bytes, layer: dict[int, str], ocr: OcrOptions) -> dict[int, str]:
+    """Recognised text of the pages without a usable text layer (cached by content hash)."""
+    import hashlib
+
+    from indexer import ocr as engine
+
+    scanned = [number for number, text in layer.items() if engine.needs_ocr(text)]
+    if not scanned:
+        return {}
+    cache = engine.OcrCache(ocr.cache_dir)
+    try:
+        found = engine.ocr_pages(
+            path,
+            scanned,
+            cache=cache,
+            deadline=ocr.deadline,
+            sha256=hashlib.sha256(data).hexdigest(),
+        )
+    except engine.OcrDeadline as exc:
+        raise ExtractionError(
+            "timeout",
+            f"text recognition unfinished, {len(exc.missing)} page(s) left; the next run continues",
+        ) from None
+    except engine.OcrError:
+        return {}  # cannot render or recognise: the page stays "no text layer"
+    return {number: clean(text) for number, text in found.items()}
 
 
 def _metadata(reader) -> dict:

@@ -17,10 +17,10 @@ from archive.document import Document, Failure, Fingerprint, Segment
 from archive.errors import ConfigError, ExtractionError
 from archive.languages import UNDETERMINED
 from archive.records import from_stored
-from archive.store import IndexStore, batch
+from archive.store import OCR_CACHE, IndexStore, batch
 from indexer import pool
 from indexer.detect import detect_segments, document_languages, override
-from indexer.extract import extract, supported_suffixes
+from indexer.extract import OcrOptions, extract, supported_suffixes
 from indexer.names import kind_from_path, name_group
 from indexer.plan import confirm, plan
 from indexer.scan import scan
@@ -39,6 +39,7 @@ class RunOptions:
     wait: bool = False
     timeout: float = 120.0
     memory_mb: int = 1024
+    ocr: bool = True  # recognise scanned pages when Tesseract is installed
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class Analysed:
     sha256: str
     extract_seconds: float = 0.0
     detect_seconds: float = 0.0
+    ocr_pages: tuple[int, ...] = ()
 
 
 @dataclass
@@ -72,6 +74,7 @@ class RunReport:
     finished: str = ""
     #: Where the time went (seconds summed over workers for extract/detect), and how much text.
     timing: dict = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)  # one-line remarks, e.g. OCR is off
 
     @property
     def ok(self) -> bool:
@@ -95,6 +98,7 @@ class RunReport:
             "generation": self.generation,
             "finished": self.finished,
             "timing": {k: round(v, 3) for k, v in self.timing.items()},
+            "notices": self.notices,
         }
 
 
@@ -106,10 +110,10 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def analyse(path: Path) -> Analysed:
+def analyse(path: Path, ocr: OcrOptions | None = None) -> Analysed:
     """Extract and detect one file (runs in a worker process)."""
     started = time.perf_counter()
-    extracted = extract(path)
+    extracted = extract(path, ocr)
     extracted_at = time.perf_counter()
     segments = detect_segments(extracted.segments)
     return Analysed(
@@ -121,6 +125,7 @@ def analyse(path: Path) -> Analysed:
         sha256_of(path),
         extracted_at - started,
         time.perf_counter() - extracted_at,
+        extracted.ocr_pages,
     )
 
 
@@ -163,6 +168,7 @@ def build_document(
         fingerprint=replace(fingerprint, sha256=analysed.sha256),
         source_title=analysed.title,
         source_date=analysed.date,
+        ocr_pages=list(analysed.ocr_pages),
     )
 
 
@@ -194,7 +200,8 @@ def run(
             ix = store.open_index()
             gen = store.root / (store.current_name() or "")
             indexed = store.fingerprints(ix)
-        _apply(ix, documents, indexed, options, report, progress)
+        ocr_dir = _ocr_setup(store, options, report)
+        _apply(ix, documents, indexed, options, report, progress, ocr_dir)
         if rebuilding:
             store.publish(gen)
             store.prune()
@@ -205,7 +212,28 @@ def run(
     return report
 
 
-def _apply(ix, documents: Path, indexed_states, options: RunOptions, report: RunReport, progress):
+def _ocr_setup(store: IndexStore, options: RunOptions, report: RunReport) -> Path | None:
+    """The OCR cache folder when OCR can run; otherwise a notice says why it is off."""
+    if not options.ocr:
+        return None
+    from indexer import ocr
+
+    reason = ocr.available()
+    if reason:
+        report.notices.append(f"text recognition (OCR) is off: {reason}")
+        return None
+    return store.root / OCR_CACHE
+
+
+def _apply(
+    ix,
+    documents: Path,
+    indexed_states,
+    options: RunOptions,
+    report: RunReport,
+    progress,
+    ocr_dir: Path | None,
+):
     found = scan(documents, supported_suffixes())
     report.unsupported = found.unsupported
     report.skipped = [Failure(path, reason) for path, reason in found.skipped]
@@ -221,6 +249,8 @@ def _apply(ix, documents: Path, indexed_states, options: RunOptions, report: Run
     confirmed = confirm(steps.check, hashes, found.files, indexed)
     touch = [p for p in confirmed.touch if indexed_states[p][1] == "ok"]
     update = confirmed.update + [p for p in confirmed.touch if indexed_states[p][1] != "ok"]
+    update += [p for p in steps.unchanged if indexed_states[p][1] == "retry"]
+    report.unchanged -= sum(1 for p in steps.unchanged if indexed_states[p][1] == "retry")
     to_extract = steps.add + update
     jobs = options.jobs or os.cpu_count() or 1
 
@@ -234,7 +264,7 @@ def _apply(ix, documents: Path, indexed_states, options: RunOptions, report: Run
             doc = _stored(ix, path)
             writer.upsert(replace(doc, fingerprint=replace(found.files[path], sha256=hashes[path])))
             report.touched += 1
-        worker = _analyse_under(documents)
+        worker = _analyse_under(documents, ocr_dir, options.timeout)
         outcomes = pool.run(worker, to_extract, jobs, options.timeout, options.memory_mb)
         for done, outcome in enumerate(outcomes, start=1):
             if progress:
@@ -254,10 +284,13 @@ def _apply(ix, documents: Path, indexed_states, options: RunOptions, report: Run
     timing["write"] += time.perf_counter() - committing
 
 
-def _analyse_under(documents: Path):
+def _analyse_under(documents: Path, ocr_dir: Path | None, timeout: float):
     def work(relpath: str):
+        # OCR stops itself a little before the pool would kill the worker, keeping its pages.
+        deadline = time.monotonic() + timeout * 0.9
+        ocr = OcrOptions(ocr_dir, deadline) if ocr_dir else None
         try:
-            return analyse(documents / relpath)
+            return analyse(documents / relpath, ocr)
         except ExtractionError as exc:
             return Failure(relpath, exc.reason, exc.detail)
 
@@ -286,7 +319,7 @@ def _record(outcome, fingerprint, documents, writer, report, is_new):
             else:
                 report.updated += 1
             return
-    writer.fail(path, fingerprint, value.reason)
+    writer.fail(path, fingerprint, value.reason, retry=value.reason == "timeout")
     report.failed.append(value)
 
 

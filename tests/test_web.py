@@ -204,9 +204,9 @@ def test_a_misspelled_word_gets_a_did_you_mean_link(app):
     page = app.get("/", params={"q": "Burglery", "ui": "en"})
     assert "No documents match this search." in page.text
     link = page.html.select_one(".suggestion a")
-    assert link.text == "burglary"
-    assert "q=burglary" in link["href"]
-    assert search_json(app, q="Burglery")["suggestion"] == "burglary"
+    assert link.text == "Burglary"  # the visitor's capital is kept
+    assert "q=Burglary" in link["href"]
+    assert search_json(app, q="burglery")["suggestion"] == "burglary"
 
 
 def test_hits_hidden_by_the_language_filter_are_pointed_out(app):
