@@ -20,7 +20,7 @@ GERMAN_QUOTING_ENGLISH = (
     "Das Treffen der Fachleute fand im Rathaus statt und dauerte bis zum späten Abend. "
     "Die Teilnehmenden sprachen über die Finanzierung der Projekte im kommenden Jahr und "
     "über die Zusammenarbeit der Verwaltung mit den Vereinen im Stadtteil.\n\n"
-    "Ein Gast aus London zitierte: \"Crime prevention depends on trust.\""
+    'Ein Gast aus London zitierte: "Crime prevention depends on trust."'
 )
 
 
