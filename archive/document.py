@@ -47,7 +47,9 @@ class Translation:
     path: str
     lang: str
     title: str
-    source: str  # "explicit" (sidecar) or "name" (file-name convention)
+    source: str  # "explicit" (sidecar), "name" (file-name convention) or "automatic"
+    confidence: float | None = None  # automatic links only, 0..1
+    evidence: tuple[str, ...] = ()  # automatic links only: why we think so
 
 
 @dataclass
@@ -71,6 +73,7 @@ class Document:
     source_title: str | None = None  # what the file itself says, before any sidecar
     source_date: str | None = None
     ocr_pages: list[int] = field(default_factory=list)  # pages read by text recognition
+    not_translations: list[str] = field(default_factory=list)  # paths staff rejected
     translations: list[Translation] = field(default_factory=list)
 
     @property

@@ -9,6 +9,7 @@ from pathlib import Path
 from archive.config import DOCUMENTS, INDEX
 from archive.document import Document, Translation
 from archive.errors import DocumentNotFound, IndexMissing
+from archive.languages import LANGUAGES
 from archive.schema import SCHEMA_VERSION
 from archive.search import Searcher, SearchRequest, SearchResults
 from archive.store import IndexStore
@@ -45,6 +46,16 @@ class Status:
         }
 
 
+def _brief(doc: Document) -> dict:
+    return {
+        "id": doc.id,
+        "path": doc.path,
+        "lang": doc.lang,
+        "languages": doc.languages,
+        "title": doc.title,
+    }
+
+
 class Archive:
     """A documents folder and the index built from it."""
 
@@ -75,6 +86,9 @@ class Archive:
         )
         return run(self.store, self.documents, options, progress)
 
+    def _searcher(self, s) -> Searcher:
+        return Searcher(s, self.store.translations().get("links", {}))
+
     def has_index(self) -> bool:
         return self.store.exists()
 
@@ -101,11 +115,11 @@ class Archive:
             query, lang or None, kind or None, year or None, page, per_page, sort, prefer
         )
         with self.store.searcher() as s:
-            return Searcher(s).run(request)
+            return self._searcher(s).run(request)
 
     def document(self, doc_id: str) -> Document:
         with self.store.searcher() as s:
-            doc = Searcher(s).document(doc_id)
+            doc = self._searcher(s).document(doc_id)
         if doc is None:
             raise DocumentNotFound(f"no document with id {doc_id!r}")
         return doc
@@ -115,11 +129,50 @@ class Archive:
 
     def documents_page(self, page: int = 1, per_page: int = 50) -> tuple[int, list[Document]]:
         with self.store.searcher() as s:
-            return Searcher(s).documents(page, per_page)
+            return self._searcher(s).documents(page, per_page)
 
     def all_documents(self) -> list[Document]:
         total, _docs = self.documents_page(1, 1)
         return self.documents_page(1, max(total, 1))[1]
+
+    def translations_report(self) -> dict:
+        """Groups of language versions, staff suggestions, missing versions, drift warnings."""
+        docs = self.all_documents()
+        by_id = {d.id: d for d in docs}
+        seen: set[str] = set()
+        groups = []
+        for doc in docs:
+            if doc.id in seen or not doc.translations:
+                continue
+            members = [doc, *(by_id[t.id] for t in doc.translations if t.id in by_id)]
+            seen.update(m.id for m in members)
+            sources = sorted({t.source for t in doc.translations})
+            groups.append(
+                {
+                    "source": "+".join(sources),
+                    "documents": [_brief(m) for m in sorted(members, key=lambda m: m.lang)],
+                }
+            )
+        works = groups + [
+            {"source": None, "documents": [_brief(d)]} for d in docs if d.id not in seen
+        ]
+        missing = {
+            lang: [
+                " + ".join(m["path"] for m in w["documents"])
+                for w in works
+                if all(lang not in m["languages"] for m in w["documents"])
+            ]
+            for lang in LANGUAGES
+        }
+        data = self.store.translations()
+        named = lambda i: _brief(by_id[i]) if i in by_id else {"id": i}  # noqa: E731
+        suggestions = [
+            {**s, "a": named(s["a"]), "b": named(s["b"])} for s in data.get("suggestions", [])
+        ]
+        drift = [
+            {**d, "documents": [named(i) for i in d["documents"]]} for d in data.get("drift", [])
+        ]
+        return {"groups": groups, "suggestions": suggestions, "missing": missing, "drift": drift}
 
     def file_path(self, doc_id: str) -> Path:
         """The original file of a document; only ever a path the index knows, inside the root."""
@@ -134,7 +187,7 @@ class Archive:
             raise IndexMissing(f"no index in {self.store.root}; run `archive index` first")
         every = self.search("", per_page=1)
         with self.store.searcher() as s:
-            failures = Searcher(s).failures()
+            failures = self._searcher(s).failures()
         return Status(
             documents=every.total,
             per_language=every.facets["lang"],
@@ -152,7 +205,7 @@ class Archive:
     def health(self) -> dict:
         last = self.store.last_run() or {}
         with self.store.searcher() as s:
-            count = Searcher(s).count()
+            count = self._searcher(s).count()
             generation = f"{self.store.current_name()}/{s.reader().generation()}"
         return {
             "status": "ok",

@@ -28,6 +28,7 @@ def to_fields(doc: Document) -> dict:
             "source_title": doc.source_title,
             "source_date": doc.source_date,
             "ocr_pages": list(doc.ocr_pages),
+            "not_translations": list(doc.not_translations),
         },
     }
     if doc.date:
@@ -85,4 +86,5 @@ def from_stored(stored: dict) -> Document:
         source_title=record["source_title"],
         source_date=record["source_date"],
         ocr_pages=record.get("ocr_pages", []),
+        not_translations=record.get("not_translations", []),
     )

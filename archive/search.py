@@ -115,8 +115,9 @@ class _MarkFormatter(HtmlFormatter):
 class Searcher:
     """Runs one SearchRequest on an open Whoosh searcher."""
 
-    def __init__(self, searcher):
+    def __init__(self, searcher, automatic: dict | None = None):
         self.s = searcher
+        self.automatic = automatic or {}  # doc id -> {other id: {confidence, evidence}}
 
     def run(self, request: SearchRequest) -> SearchResults:
         request = request.validated()
@@ -202,24 +203,36 @@ class Searcher:
         return Hit(doc, hit.score or 0.0, plain, html.escape(plain, quote=False), doc.lang)
 
     def translations(self, doc: Document) -> list[Translation]:
-        if not doc.group:
-            return []
-        found = []
-        for fields in self.s.documents(group=doc.group):
-            if fields.get("state") != "ok" or fields["id"] == doc.id:
-                continue
-            found.append(
-                Translation(
+        """Every other version: sidecar and name groups first, then automatic links."""
+        found: dict[str, Translation] = {}
+        if doc.group:
+            for fields in self.s.documents(group=doc.group):
+                if fields.get("state") != "ok" or fields["id"] == doc.id:
+                    continue
+                found[fields["id"]] = Translation(
                     fields["id"],
                     fields["path"],
                     fields["lang"],
                     fields.get("title", ""),
                     doc.group_source or "name",
                 )
-            )
+        for other, entry in self.automatic.get(doc.id, {}).items():
+            fields = self.s.document(id=other) if other not in found else None
+            if fields and fields.get("state") == "ok":
+                found[other] = Translation(
+                    other,
+                    fields["path"],
+                    fields["lang"],
+                    fields.get("title", ""),
+                    "automatic",
+                    entry["confidence"],
+                    tuple(entry["evidence"]),
+                )
         order = list(LANGUAGES)
-        found.sort(key=lambda t: (order.index(t.lang) if t.lang in order else 99, t.path))
-        return found
+        return sorted(
+            found.values(),
+            key=lambda t: (order.index(t.lang) if t.lang in order else 99, t.path),
+        )
 
     def _suggest(self, text: str, langs: list[str]) -> str | None:
         """Did you mean: unknown words replaced by the closest word the index holds.

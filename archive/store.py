@@ -28,7 +28,7 @@ from whoosh.query import Term
 
 from archive.document import Document, Fingerprint
 from archive.errors import ArchiveError, IndexLocked, IndexMissing, SchemaMismatch
-from archive.records import failure_fields, to_fields
+from archive.records import failure_fields, from_stored, to_fields
 from archive.schema import build_schema, settings
 
 SETTINGS_FILE = "settings.json"
@@ -36,6 +36,7 @@ CURRENT_FILE = "CURRENT"
 LOCK_FILE = "write.lock"
 LAST_RUN_FILE = "last-run.json"
 OCR_CACHE = "ocr-cache"  # beside the generations, so a --full rebuild keeps it
+TRANSLATIONS_FILE = "translations.json"  # automatic translation links of a generation
 GEN_PREFIX = "gen-"
 WRITER_MEMORY_MB = 256
 
@@ -115,7 +116,9 @@ class IndexStore:
 
         The previous generation stays because a reader may still be searching
         it right after a swap; leftovers of killed rebuilds (newer than CURRENT)
-        go. Call with the write lock held.
+        go, and so do half-written files of `write_atomically` (only the lock
+        holder writes them, so with the lock held they belong to a dead run).
+        Call with the write lock held.
         """
         current = self.current_name()
         keep: set[str] = set()
@@ -127,6 +130,9 @@ class IndexStore:
             if gen.name not in keep:
                 shutil.rmtree(gen, ignore_errors=True)
                 removed.append(gen)
+        for stale in self.root.glob(".*.tmp") if self.root.is_dir() else []:
+            stale.unlink(missing_ok=True)
+            removed.append(stale)
         return removed
 
     # -- locking ---------------------------------------------------------------------
@@ -180,6 +186,37 @@ class IndexStore:
             for docnum in reader.all_doc_ids():
                 result[paths[docnum]] = (Fingerprint.decode(prints[docnum]), states[docnum])
         return result
+
+    def documents(self, ix) -> list[Document]:
+        """Every indexed document (for whole-archive work such as automatic grouping)."""
+        with ix.searcher() as searcher:
+            return [from_stored(f) for f in searcher.documents(state="ok")]
+
+    # -- automatic translations ----------------------------------------------------------
+
+    def translations_file(self, gen: Path) -> Path:
+        return gen / TRANSLATIONS_FILE
+
+    def write_translations(self, gen: Path, data: dict) -> None:
+        write_atomically(self.translations_file(gen), json.dumps(data, ensure_ascii=False))
+
+    def translations(self) -> dict:
+        """The automatic links of the current generation, re-read only when the file changes."""
+        name = self.current_name()
+        path = self.root / (name or "") / TRANSLATIONS_FILE
+        try:
+            stamp = (name, path.stat().st_mtime_ns)
+        except OSError:
+            return {}
+        cached = getattr(self, "_translations", None)
+        if cached and cached[0] == stamp:
+            return cached[1]
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        self._translations = (stamp, data)
+        return data
 
     # -- run summary -----------------------------------------------------------------
 

@@ -105,6 +105,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_location(p)
     p.add_argument("--json", action="store_true", help="print JSON")
 
+    p = sub.add_parser(
+        "translations", help="language versions: groups, missing versions, drift, suggestions"
+    )
+    _add_location(p)
+    p.add_argument(
+        "--suggestions",
+        action="store_true",
+        help="also list possible versions found with less certainty, with evidence",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+
     p = sub.add_parser("status", help="documents per language and kind, last run, failures")
     _add_location(p)
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -223,6 +234,34 @@ def cmd_list(archive: Archive, args) -> int:
     return EXIT_OK
 
 
+def cmd_translations(archive: Archive, args) -> int:
+    report = archive.translations_report()
+    if not args.suggestions:
+        report.pop("suggestions")
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    print(f"{len(report['groups'])} group(s) of language versions:")
+    for group in report["groups"]:
+        members = "  ·  ".join(f"{d['lang']}: {d['path']}" for d in group["documents"])
+        print(f"  [{group['source']}] {members}")
+    for lang, works in report["missing"].items():
+        if works:
+            print(f"\nno {lang} version ({len(works)}):")
+            for work in works:
+                print(f"  {work}")
+    for item in report["drift"]:
+        paths = ", ".join(d.get("path", d["id"]) for d in item["documents"])
+        print(f"\nversions may disagree ({paths}):")
+        for warning in item["warnings"]:
+            print(f"  {warning}")
+    for s in report.get("suggestions", []):
+        print(f"\nsuggestion ({s['confidence']:.2f}): {s['a'].get('path')} ↔ {s['b'].get('path')}")
+        for evidence in s["evidence"]:
+            print(f"  {evidence}")
+    return EXIT_OK
+
+
 def cmd_status(archive: Archive, args) -> int:
     status = archive.status()
     if args.json:
@@ -273,6 +312,7 @@ COMMANDS = {
     "index": cmd_index,
     "search": cmd_search,
     "list": cmd_list,
+    "translations": cmd_translations,
     "status": cmd_status,
     "serve": cmd_serve,
 }

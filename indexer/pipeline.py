@@ -21,6 +21,7 @@ from archive.store import OCR_CACHE, IndexStore, batch
 from indexer import pool
 from indexer.detect import detect_segments, document_languages, override
 from indexer.extract import OcrOptions, extract, supported_suffixes
+from indexer.grouping import regroup
 from indexer.names import kind_from_path, name_group
 from indexer.plan import confirm, plan
 from indexer.scan import scan
@@ -169,6 +170,7 @@ def build_document(
         source_title=analysed.title,
         source_date=analysed.date,
         ocr_pages=list(analysed.ocr_pages),
+        not_translations=list(side.not_translations),
     )
 
 
@@ -202,6 +204,11 @@ def run(
             indexed = store.fingerprints(ix)
         ocr_dir = _ocr_setup(store, options, report)
         _apply(ix, documents, indexed, options, report, progress, ocr_dir)
+        changed = report.added or report.updated or report.removed or report.touched
+        if changed or not store.translations_file(gen).exists():
+            started_grouping = time.perf_counter()
+            store.write_translations(gen, regroup(store.documents(ix)))
+            report.timing["grouping"] = time.perf_counter() - started_grouping
         if rebuilding:
             store.publish(gen)
             store.prune()

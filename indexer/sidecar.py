@@ -22,6 +22,7 @@ FIELDS: dict[str, tuple[type, str]] = {
     "lang": (str, "language code (de, en, fr, ...) when detection should not decide"),
     "group": (str, "translation group: files with the same group are language versions"),
     "summary": (str, "one or two sentences shown in results and searched with a boost"),
+    "not_translations": (list, "paths of documents that are NOT versions of this one"),
 }
 
 
@@ -37,6 +38,7 @@ class Sidecar:
     lang: str | None = None
     group: str | None = None
     summary: str | None = None
+    not_translations: tuple[str, ...] = ()
 
 
 def read_sidecar(document: Path) -> Sidecar | None:
@@ -67,6 +69,11 @@ def parse_sidecar(data: dict, name: str = "sidecar") -> Sidecar:
             value = value.isoformat()[:10]
         if key == "date" and isinstance(value, int):
             value = str(value)
+        if key == "not_translations":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise SidecarError(f'{name}: {key} must be a list of paths, e.g. ["flyers/a.pdf"]')
+            values[key] = tuple(v.strip().lstrip("/") for v in value if v.strip())
+            continue
         if not isinstance(value, FIELDS[key][0]):
             raise SidecarError(f"{name}: {key} must be text, not {type(value).__name__}")
         values[key] = value.strip()
@@ -76,7 +83,7 @@ def parse_sidecar(data: dict, name: str = "sidecar") -> Sidecar:
         values["lang"] = values["lang"].lower()
         if not values["lang"].isalpha() or len(values["lang"]) not in (2, 3):
             raise SidecarError(f"{name}: lang must be a language code such as de, en or fr")
-    return Sidecar(**{k: v or None for k, v in values.items()})
+    return Sidecar(**{k: v or (() if k == "not_translations" else None) for k, v in values.items()})
 
 
 def normalise_date(value: str, name: str) -> str:

@@ -78,6 +78,9 @@ class Version:
     lang: str
     title: str
     current: bool
+    source: str | None = None  # explicit, name or automatic (see Translation)
+    confidence: float | None = None
+    evidence: tuple[str, ...] = ()
 
 
 def url(path: str, **params: object) -> str:
@@ -278,7 +281,10 @@ def create_app(archive: Archive) -> bottle.Bottle:
 
     def versions(doc: Document) -> list[Version]:
         own = Version(doc.id, doc.lang, doc.title, True)
-        others = [Version(t.id, t.lang, t.title, False) for t in doc.translations]
+        others = [
+            Version(t.id, t.lang, t.title, False, t.source, t.confidence, t.evidence)
+            for t in doc.translations
+        ]
         order = list(LANGUAGES)
         return sorted(
             [own, *others], key=lambda v: order.index(v.lang) if v.lang in order else len(order)

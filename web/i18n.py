@@ -19,7 +19,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 from babel.units import format_unit
 from jinja2 import Environment, FileSystemLoader, pass_context
@@ -51,6 +51,13 @@ KIND_LABELS: dict[str, str] = {
     "paper": N_("Event paper"),
     "report": N_("Report"),
     "document": N_("Document"),
+}
+
+#: Where a link between language versions comes from (see archive.document.Translation).
+LINK_SOURCES: dict[str, str] = {
+    "explicit": N_("linked by the archive staff"),
+    "name": N_("linked by the file names"),
+    "automatic": N_("found automatically"),
 }
 
 #: File types by MIME type, for the metadata table and the download button.
@@ -188,6 +195,14 @@ class Ui:
 
     def number(self, value: int | float) -> str:
         return format_decimal(value, locale=self.locale)
+
+    def percent(self, value: float) -> str:
+        return format_percent(value, locale=self.locale)
+
+    def link_source(self, source: str | None) -> str:
+        """Where a translation link comes from, in words staff and visitors understand."""
+        label = LINK_SOURCES.get(source or "")
+        return self.gettext(label) if label else ""
 
     def file_size(self, size: int) -> str:
         if size < 1000:

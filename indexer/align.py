@@ -1,0 +1,500 @@
+"""Automatic translation groups: which documents are language versions of each other.
+
+Staff do not tag every translation, and file names are not reliable; yet a
+translation keeps what no translator rewrites: numbers, dates, URLs, e-mail addresses,
+names, commands, section numbering, and roughly its length and shape. `align()` compares
+documents in different languages on that evidence only (`indexer.align_features`):
+
+1. Blocking: an inverted index over the rarer features proposes only pairs that share
+   some of them, so the cost stays far below all pairs (10,000 documents: see
+   bench/README.md).
+2. Scoring: an IDF-weighted cosine over the features, times priors for the length
+   ratio, the number of paragraphs or pages and the file format.
+3. Confidence: a pair is likely when it scores high *and* clearly above every rival
+   in the same languages (two flyers of one series share their layout and date, so
+   neither wins clearly and neither is linked).
+4. Assignment: greedy by confidence, one version per language in a group, never two
+   existing groups merged, rejected pairs never proposed.
+
+Everything here is pure: no index, no files.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from archive.languages import UNDETERMINED
+from indexer.align_features import KINDS, Profile, profile, shape_similarity
+
+#: Pairs at or above this confidence are linked; between SUGGEST_THRESHOLD and it they are
+#: suggested to staff. The midpoints of `confidence()` were chosen on the tuning sources of
+#: bench/translations.py only (developers-reference and debian-reference, complete and with
+#: gaps): every (score, ratio) midpoint in [0.006, 0.012] x [1.2, 1.4] gave precision and
+#: recall 1.0 there, and we took the middle of that region. The shared corpus, debian-faq
+#: and maint-guide were held out: measured once with these values, never tuned on.
+LINK_THRESHOLD = 0.80
+SUGGEST_THRESHOLD = 0.30
+STRENGTH_MIDPOINT, STRENGTH_SLOPE = 0.01, 4.0
+DISTINCT_MIDPOINT, DISTINCT_SLOPE = 1.3, 3.0
+
+
+@dataclass(frozen=True)
+class AlignDoc:
+    """What the aligner needs to know about one document (no path is ever compared)."""
+
+    id: str
+    path: str
+    lang: str  # primary language code (de/en/fr; others possible)
+    text: str  # full extracted text, paragraphs or pages separated by blank lines
+    title: str = ""
+    pages: int | None = None
+    date: str | None = None  # ISO date the file or its sidecar gives (not the file time)
+    mime: str = ""
+    group: str | None = None  # already grouped (explicit or by name): never regrouped
+
+
+@dataclass(frozen=True)
+class Link:
+    """Two documents that are (or may be) versions of each other, and why we think so."""
+
+    a: str
+    b: str  # document ids, a < b
+    confidence: float  # 0..1
+    evidence: tuple[str, ...]  # short reasons staff can check, e.g. "12 shared numbers: ..."
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """Automatic groups (>= 2 documents, <= 1 per language), their links, and suggestions.
+
+    A group may contain documents of one existing group: then the others join it.
+    """
+
+    groups: list[tuple[str, ...]]
+    links: list[Link]
+    suggestions: list[Link]
+    scored_pairs: int = 0  # pairs whose similarity was computed (blocking keeps it small)
+
+
+def align(docs: Sequence[AlignDoc], rejected: set[frozenset[str]] = frozenset()) -> Alignment:
+    """Find new translation groups among `docs`; `rejected` pairs are never linked nor suggested."""
+    scoring, pairs, scored = _score(docs, rejected)
+    groups, links, suggestions = _assign(pairs, docs)
+    return Alignment(
+        groups=groups,
+        links=[scoring.link(p) for p in links],
+        suggestions=[scoring.link(p) for p in suggestions],
+        scored_pairs=scored,
+    )
+
+
+# -- scoring -------------------------------------------------------------------------
+
+#: How much one shared feature of each kind counts, relative to a shared word or name.
+KIND_WEIGHTS = {
+    "n": 1.0,
+    "d": 1.5,
+    "u": 1.5,
+    "e": 1.5,
+    "c": 1.2,
+    "s": 1.2,
+    "w": 1.0,
+    "t": 3.0,
+    "m": 1.0,
+    "k": 0.5,
+    "b": 1.0,
+    "g": 0.5,
+}
+#: Letters per unit of content, relative to English: German and French run longer.
+LENGTH_FACTOR = {"de": 1.12, "en": 1.0, "fr": 1.12}
+#: Blocking: features in more documents than this are too common to propose pairs.
+MIN_MAX_DF = 50
+#: Weight of paragraph-shape agreement: score factor runs from this (no agreement) to 1.
+SHAPE_FLOOR = 0.2
+SHAPE_MIN_BLOCKS = 4
+#: Shared evidence covering this share of both texts counts fully; none scales by the floor.
+SPREAD_FULL, SPREAD_FLOOR = 0.5, 0.1
+SPREAD_PIECES = 60
+_CONTENT_KINDS = frozenset("ndueckw")
+#: Candidates kept per document and other language after blocking.
+TOP_K = 5
+#: Shared values named per kind of evidence.
+EXAMPLES = 5
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A scored candidate pair (internal; `bench/translations.py` inspects it)."""
+
+    a: str
+    b: str
+    cosine: float  # IDF-weighted cosine over shared features
+    prior: float  # length, paragraphs/pages and format agreement, 0..1
+    score: float  # cosine * prior
+    rival: float  # best score either document reaches with another in the same language
+    confidence: float
+
+
+class _Scoring:
+    """Profiles, weights and the candidate pairs of one call."""
+
+    def __init__(self, docs: Sequence[AlignDoc], rejected: set[frozenset[str]]):
+        self.docs = [d for d in docs if d.lang and d.lang != UNDETERMINED and d.text.strip()]
+        self.rejected = rejected
+        self.index = {d.id: i for i, d in enumerate(self.docs)}
+        self.profiles: list[Profile] = [profile(d.text, d.title) for d in self.docs]
+        self.features = [
+            self._features(d, p) for d, p in zip(self.docs, self.profiles, strict=True)
+        ]
+        n = len(self.docs)
+        df: dict[str, int] = defaultdict(int)
+        for feats in self.features:
+            for f in feats:
+                df[f] += 1
+        self.df = df
+        self.idf = {f: math.log((n + 1) / k) for f, k in df.items()}
+        self.vectors = [
+            {f: (1 + math.log(tf)) * self.idf[f] * KIND_WEIGHTS[f[0]] for f, tf in feats.items()}
+            for feats in self.features
+        ]
+        self.norms = [math.sqrt(sum(w * w for w in v.values())) or 1.0 for v in self.vectors]
+        self.max_df = max(MIN_MAX_DF, n // 50)
+        self.pieces: dict[int, list[tuple[int, frozenset[str]]]] = {}
+
+    @staticmethod
+    def _features(doc: AlignDoc, prof: Profile) -> dict[str, int]:
+        feats = dict(prof.bag)
+        if doc.date:
+            feats["m:" + doc.date[:10]] = 1
+        return feats
+
+    def candidate_cosines(self) -> dict[tuple[int, int], float]:
+        """Cosines of every cross-language pair sharing a rare feature (the blocking step)."""
+        n = len(self.docs)
+        max_df = self.max_df
+        postings: dict[str, list[int]] = defaultdict(list)
+        for i, feats in enumerate(self.features):
+            for f in feats:
+                if 2 <= self.df[f] <= max_df:
+                    postings[f].append(i)
+        langs = [d.lang for d in self.docs]
+        grouped = [d.group is not None for d in self.docs]
+        dots: dict[int, float] = defaultdict(float)
+        for f, docs in postings.items():
+            weights = [self.vectors[i][f] for i in docs]
+            for x in range(len(docs)):
+                i, wi = docs[x], weights[x]
+                for y in range(x + 1, len(docs)):
+                    j = docs[y]
+                    if langs[i] != langs[j] and not (grouped[i] and grouped[j]):
+                        dots[i * n + j] += wi * weights[y]
+        cosines = {}
+        for key, dot in dots.items():
+            i, j = divmod(key, n)
+            if frozenset((self.docs[i].id, self.docs[j].id)) in self.rejected:
+                continue
+            cosines[(i, j)] = dot / (self.norms[i] * self.norms[j])
+        return cosines
+
+    def link(self, pair: Pair) -> Link:
+        """The public link, with the evidence a person can check."""
+        i, j = self.index[pair.a], self.index[pair.b]
+        return Link(pair.a, pair.b, round(pair.confidence, 3), self.evidence(i, j, pair))
+
+    def evidence(self, i: int, j: int, pair: Pair) -> tuple[str, ...]:
+        """Short reasons, strongest kinds first: what the two versions share and how they fit."""
+        a, b = self.docs[i], self.docs[j]
+        pa, pb = self.profiles[i], self.profiles[j]
+        shared = sorted(
+            set(self.features[i]) & set(self.features[j]), key=lambda f: (-self.idf[f], f)
+        )
+        by_kind: dict[str, list[str]] = defaultdict(list)
+        for f in shared:
+            by_kind[f[0]].append(f[2:])
+        reasons = []
+        for kind in ("d", "u", "e", "n", "c", "w", "t", "m"):
+            values = by_kind.get(kind)
+            if not values:
+                continue
+            if kind == "m":
+                reasons.append(f"same file date {values[0]}")
+                continue
+            name = KINDS[kind]
+            examples = ", ".join(values[:EXAMPLES])
+            more = " …" if len(values) > EXAMPLES else ""
+            count = f"{len(values)} shared " if len(values) > 1 else "shared "
+            reasons.append(f"{count}{name}: {examples}{more}")
+        headings = [h for h in pa.headings if h in set(pb.headings)]
+        if len(headings) >= 2:
+            reasons.append(f"same section numbering {headings[0]}–{headings[-1]}")
+        if a.pages and b.pages:
+            reasons.append(f"page count {a.pages} vs {b.pages}")
+        ratio = max(pa.chars, 1) / max(pb.chars, 1)
+        reasons.append(f"length {a.lang}/{b.lang} {ratio:.2f}")
+        if a.mime == b.mime and a.mime:
+            reasons.append(f"same format ({a.mime})")
+        elif a.mime and b.mime:
+            reasons.append(f"different formats ({a.mime}, {b.mime})")
+        reasons.append(f"score {pair.score:.2f}, next best {pair.rival:.2f}")
+        return tuple(reasons)
+
+    def spread(self, i: int, j: int) -> float:
+        """How much of both texts the shared evidence covers, as a factor (SPREAD_FLOOR..1).
+
+        Two flyers of one series share a header and a footer (date, address, phone
+        number) and nothing in between; a translation shares names and numbers all
+        through. Measured as the share of letters in paragraphs holding a shared rare
+        feature, for the document where it is smaller.
+        """
+        shared = {
+            f
+            for f in self.features[i].keys() & self.features[j].keys()
+            if f[0] in _CONTENT_KINDS and self.df[f] <= self.max_df
+        }
+        coverage = min(self._covered(i, shared), self._covered(j, shared))
+        return SPREAD_FLOOR + (1 - SPREAD_FLOOR) * min(1.0, coverage / SPREAD_FULL)
+
+    def _covered(self, i: int, shared: set[str]) -> float:
+        pieces = self.pieces.get(i)
+        if pieces is None:
+            pieces = self.pieces[i] = _pieces(self.docs[i].text)
+        total = sum(n for n, _ in pieces) or 1
+        return sum(n for n, feats in pieces if not feats.isdisjoint(shared)) / total
+
+    def shape(self, i: int, j: int) -> float:
+        """Paragraph-by-paragraph length agreement, as a factor (SHAPE_FLOOR..1).
+
+        A flyer of one to three pages has no shape to speak of: a German text that runs
+        onto a second page is still the translation.
+        """
+        a, b = self.docs[i], self.docs[j]
+        if min(self.profiles[i].blocks, self.profiles[j].blocks) < SHAPE_MIN_BLOCKS:
+            return 1.0
+        ratio = LENGTH_FACTOR.get(a.lang, 1.05) / LENGTH_FACTOR.get(b.lang, 1.05)
+        sim = shape_similarity(self.profiles[i].lengths, self.profiles[j].lengths, ratio)
+        return SHAPE_FLOOR + (1 - SHAPE_FLOOR) * sim
+
+    def prior(self, i: int, j: int) -> float:
+        """Agreement of length, paragraphs or pages, and format: translations keep them."""
+        a, b = self.docs[i], self.docs[j]
+        pa, pb = self.profiles[i], self.profiles[j]
+        expected = LENGTH_FACTOR.get(a.lang, 1.05) / LENGTH_FACTOR.get(b.lang, 1.05)
+        length = abs(math.log(max(pa.chars, 1) / max(pb.chars, 1) / expected))
+        blocks = abs(math.log((pa.blocks + 1) / (pb.blocks + 1)))
+        pages = _page_gap(a.pages, b.pages)
+        prior = math.exp(-2.0 * max(0.0, length - 0.2))
+        prior *= math.exp(-1.0 * max(0.0, blocks - 0.15))
+        prior *= math.exp(-3.0 * pages)
+        if a.mime != b.mime:
+            prior *= 0.5
+        return prior
+
+
+def _pieces(text: str) -> list[tuple[int, frozenset[str]]]:
+    """(letters, features) of each paragraph, pooled into at most SPREAD_PIECES pieces."""
+    blocks = [b for b in text.split("\n\n") if b.strip()]
+    size = max(1, math.ceil(len(blocks) / SPREAD_PIECES))
+    pieces = []
+    for start in range(0, len(blocks), size):
+        chunk = "\n\n".join(blocks[start : start + size])
+        pieces.append((sum(ch.isalnum() for ch in chunk), frozenset(profile(chunk).bag)))
+    return pieces
+
+
+def _page_gap(a: int | None, b: int | None) -> float:
+    """Page-count disagreement beyond what translation explains (one page, or 15%)."""
+    if not a or not b:
+        return 0.0
+    slack = max(1.0, 0.15 * max(a, b))
+    return max(0.0, abs(a - b) - slack) / max(a, b)
+
+
+def score_pairs(
+    docs: Sequence[AlignDoc], rejected: set[frozenset[str]] = frozenset()
+) -> tuple[list[Pair], int]:
+    """Every candidate pair with its confidence, best first, and how many pairs were scored."""
+    _scoring, pairs, scored = _score(docs, rejected)
+    return pairs, scored
+
+
+def _score(
+    docs: Sequence[AlignDoc], rejected: set[frozenset[str]]
+) -> tuple[_Scoring, list[Pair], int]:
+    scoring = _Scoring(docs, rejected)
+    cosines = scoring.candidate_cosines()
+    best: dict[tuple[int, str], list[tuple[float, int]]] = defaultdict(list)
+    for (i, j), cos in cosines.items():
+        best[(i, scoring.docs[j].lang)].append((cos, j))
+        best[(j, scoring.docs[i].lang)].append((cos, i))
+    kept: set[tuple[int, int]] = set()
+    for (i, _lang), ranked in best.items():
+        ranked.sort(reverse=True)
+        for _cos, j in ranked[:TOP_K]:
+            kept.add((min(i, j), max(i, j)))
+    scores = {(i, j): cosines[(i, j)] * scoring.prior(i, j) * scoring.shape(i, j) for i, j in kept}
+    top: dict[tuple[int, str], list[tuple[float, int]]] = defaultdict(list)
+    for (i, j), s in scores.items():
+        top[(i, scoring.docs[j].lang)].append((s, j))
+        top[(j, scoring.docs[i].lang)].append((s, i))
+
+    def rival(i: int, j: int) -> float:
+        return max((s for s, k in top[(i, scoring.docs[j].lang)] if k != j), default=0.0)
+
+    pairs = []
+    for (i, j), s in scores.items():
+        a, b = scoring.docs[i], scoring.docs[j]
+        r = max(rival(i, j), rival(j, i))
+        cos = cosines[(i, j)]
+        pairs.append(
+            Pair(
+                a=min(a.id, b.id),
+                b=max(a.id, b.id),
+                cosine=cos,
+                prior=s / cos if cos else 0.0,
+                score=s,
+                rival=r,
+                confidence=confidence(s, r),
+            )
+        )
+    pairs.sort(key=lambda p: (-p.confidence, p.a, p.b))
+    return scoring, pairs, len(cosines)
+
+
+def confidence(score: float, rival: float) -> float:
+    """High when the pair scores well *and* clearly beats every rival in the same languages.
+
+    strength: sigmoid of log(score / STRENGTH_MIDPOINT); distinctness: sigmoid of
+    log((score / rival) / DISTINCT_MIDPOINT). Both must be high: a strong score shared
+    with a rival (two flyers of one series, a book in PDF and as plain text) is no link.
+    """
+    strength = _sigmoid(STRENGTH_SLOPE * math.log(max(score, 1e-9) / STRENGTH_MIDPOINT))
+    ratio = (score + 1e-9) / (rival + 1e-9)
+    distinct = _sigmoid(DISTINCT_SLOPE * math.log(ratio / DISTINCT_MIDPOINT))
+    return strength * distinct
+
+
+def _sigmoid(x: float) -> float:
+    return 1 / (1 + math.exp(-max(-60.0, min(60.0, x))))
+
+
+# -- assignment ----------------------------------------------------------------------
+
+
+def _assign(
+    pairs: list[Pair], docs: Sequence[AlignDoc]
+) -> tuple[list[tuple[str, ...]], list[Pair], list[Pair]]:
+    """Greedy one-to-one by confidence: at most one version per language in a group.
+
+    Existing groups take part as they are: a document can join one when its language
+    is free there, but two existing groups are never merged and none is split.
+    """
+    lang = {d.id: d.lang for d in docs}
+    group_of: dict[str, str] = {}
+    members: dict[str, dict[str, str]] = {}
+    for d in docs:
+        key = f"existing:{d.group}" if d.group is not None else f"new:{d.id}"
+        group_of[d.id] = key
+        members.setdefault(key, {})[d.lang] = d.id
+    links: list[Pair] = []
+    for pair in pairs:
+        if pair.confidence < LINK_THRESHOLD:
+            break
+        ga, gb = group_of[pair.a], group_of[pair.b]
+        if ga == gb or (ga.startswith("existing:") and gb.startswith("existing:")):
+            continue
+        if set(members[ga]) & set(members[gb]):
+            continue
+        keep, gone = (gb, ga) if ga.startswith("new:") else (ga, gb)
+        for lang_code, doc_id in members.pop(gone).items():
+            members[keep][lang_code] = doc_id
+            group_of[doc_id] = keep
+        links.append(pair)
+    suggestions: list[Pair] = []
+    offered: set[tuple[str, str]] = set()
+    for pair in pairs:
+        if pair.confidence >= LINK_THRESHOLD or pair.confidence < SUGGEST_THRESHOLD:
+            continue
+        ga, gb = group_of[pair.a], group_of[pair.b]
+        if ga == gb or set(members[ga]) & set(members[gb]):
+            continue
+        if (pair.a, lang[pair.b]) in offered or (pair.b, lang[pair.a]) in offered:
+            continue
+        offered.update({(pair.a, lang[pair.b]), (pair.b, lang[pair.a])})
+        suggestions.append(pair)
+    linked: dict[str, list[str]] = defaultdict(list)
+    for pair in links:
+        linked[pair.a].append(pair.b)
+        linked[pair.b].append(pair.a)
+    groups, seen = [], set()
+    for start in sorted(linked):
+        if start in seen:
+            continue
+        component, todo = [], [start]
+        seen.add(start)
+        while todo:
+            doc_id = todo.pop()
+            component.append(doc_id)
+            for other in linked[doc_id]:
+                if other not in seen:
+                    seen.add(other)
+                    todo.append(other)
+        groups.append(tuple(sorted(component)))
+    return groups, links, suggestions
+
+
+# -- drift ---------------------------------------------------------------------------
+
+#: A version lacking this many of the numbers the others have may be outdated.
+DRIFT_MIN_NUMBERS = 2
+
+
+def drift(group_docs: Sequence[AlignDoc]) -> list[str]:
+    """Warnings when versions of one group disagree on numbers, dates or article counts.
+
+    A translation made from an older edition keeps the old dates, amounts and article
+    numbering; staff should look at it before a visitor relies on it.
+    """
+    versions = [(d, profile(d.text, d.title)) for d in group_docs if d.text.strip()]
+    warnings = []
+    for (a, pa), (b, pb) in _pairs_of(versions):
+        if pa.dates and pb.dates and pa.dates != pb.dates:
+            only_a, only_b = sorted(pa.dates - pb.dates), sorted(pb.dates - pa.dates)
+            warnings.append(
+                f"dates differ: {_label(a)} has {_few(only_a) or 'no other'}, "
+                f"{_label(b)} has {_few(only_b) or 'no other'}"
+            )
+        numbers_a, numbers_b = _significant(pa), _significant(pb)
+        only_a, only_b = sorted(numbers_a - numbers_b), sorted(numbers_b - numbers_a)
+        if len(only_a) + len(only_b) >= DRIFT_MIN_NUMBERS and (only_a or only_b):
+            parts = []
+            if only_a:
+                parts.append(f"only {_label(a)} has {_few(only_a)}")
+            if only_b:
+                parts.append(f"only {_label(b)} has {_few(only_b)}")
+            warnings.append("numbers differ: " + "; ".join(parts))
+        if pa.articles and pb.articles and len(pa.articles) != len(pb.articles):
+            warnings.append(
+                f"article count differs: {_label(a)} {len(pa.articles)}, "
+                f"{_label(b)} {len(pb.articles)}"
+            )
+    return warnings
+
+
+def _pairs_of(items: list) -> list[tuple]:
+    return [(items[x], items[y]) for x in range(len(items)) for y in range(x + 1, len(items))]
+
+
+def _significant(prof: Profile) -> set[str]:
+    """Numbers of two digits or more: list markers and small counts are often written out."""
+    return {n.lstrip("0") for n in prof.numbers if len(n.lstrip("0")) >= 2}
+
+
+def _label(doc: AlignDoc) -> str:
+    return f"{doc.lang} ({doc.path})" if doc.path else doc.lang
+
+
+def _few(values: list[str], limit: int = 5) -> str:
+    return ", ".join(values[:limit]) + (" …" if len(values) > limit else "")

@@ -1,0 +1,130 @@
+"""Automatic translation groups for documents nobody grouped, and drift warnings.
+
+Runs after each indexing run that changed something, over every document of the
+index: the automatic links are a property of the whole archive, not of one file.
+Sidecar groups (explicit) and file-name groups (name) are never changed here; a
+rejected pair (`not_translations` in a sidecar) is never linked nor suggested.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from archive.document import Document
+from indexer.align import AlignDoc, Link, align, drift
+
+
+def align_doc(doc: Document) -> AlignDoc:
+    grouped = doc.group if doc.group_source in ("explicit", "name") else None
+    return AlignDoc(
+        id=doc.id,
+        path=doc.path,
+        lang=doc.lang,
+        text=doc.text,
+        title=doc.title,
+        pages=doc.pages,
+        date=doc.source_date,
+        mime=doc.mime,
+        group=grouped,
+    )
+
+
+def rejected_pairs(docs: Sequence[Document]) -> set[frozenset[str]]:
+    """Pairs staff rejected in a sidecar (`not_translations = ["path", ...]`)."""
+    by_path = {d.path: d.id for d in docs}
+    return {
+        frozenset((doc.id, by_path[path]))
+        for doc in docs
+        for path in doc.not_translations
+        if path in by_path and by_path[path] != doc.id
+    }
+
+
+def regroup(docs: Sequence[Document]) -> dict:
+    """What the translations file beside the index holds (JSON-ready).
+
+    `links` maps a document id to its automatically found versions, each with a
+    confidence and the evidence; `suggestions` are the middle band for staff;
+    `drift` lists groups whose versions disagree.
+    """
+    aligned = [align_doc(d) for d in docs]
+    rejected = rejected_pairs(docs)
+    result = align(aligned, rejected)
+    direct = {frozenset((link.a, link.b)): link for link in result.links}
+    by_id = {d.id: d for d in docs}
+    links: dict[str, dict[str, dict]] = defaultdict(dict)
+    members_of = _members(docs, result.groups)
+    for group in result.groups:
+        group_links = [lk for lk in result.links if lk.a in group or lk.b in group]
+        for a in members_of[group]:
+            for b in members_of[group]:
+                if a == b or frozenset((a, b)) in rejected or _already_linked(by_id[a], by_id[b]):
+                    continue
+                link = direct.get(frozenset((a, b)))
+                links[a][b] = _entry(link, group_links, a, b)
+    return {
+        "links": links,
+        "suggestions": [_suggestion(s) for s in result.suggestions],
+        "drift": _drift(docs, aligned, members_of, result.groups),
+        "scored_pairs": result.scored_pairs,
+    }
+
+
+def _members(docs: Sequence[Document], groups) -> dict[tuple, list[str]]:
+    """Every member of an automatic group, with the existing group it joined, if any."""
+    by_id = {d.id: d for d in docs}
+    by_group: dict[str, list[str]] = defaultdict(list)
+    for d in docs:
+        if d.group and d.group_source in ("explicit", "name"):
+            by_group[d.group].append(d.id)
+    members = {}
+    for group in groups:
+        ids = list(group)
+        for doc_id in group:
+            existing = by_id[doc_id].group if by_id[doc_id].group_source else None
+            if existing:
+                ids += [x for x in by_group[existing] if x not in ids]
+        members[group] = ids
+    return members
+
+
+def _already_linked(a: Document, b: Document) -> bool:
+    """A sidecar or the file names link these two: not an automatic link."""
+    return bool(a.group and a.group == b.group and a.group_source and b.group_source)
+
+
+def _entry(link: Link | None, group_links: list[Link], a: str, b: str) -> dict:
+    if link:
+        return {"confidence": round(link.confidence, 3), "evidence": list(link.evidence)}
+    # Linked through a third version: as sure as the weakest link on the way.
+    touching = [lk for lk in group_links if a in (lk.a, lk.b) or b in (lk.a, lk.b)]
+    confidence = min((lk.confidence for lk in group_links), default=0.0)
+    evidence = [e for lk in touching for e in lk.evidence][:4]
+    return {"confidence": round(confidence, 3), "evidence": ["via another version", *evidence]}
+
+
+def _suggestion(link: Link) -> dict:
+    return {
+        "a": link.a,
+        "b": link.b,
+        "confidence": round(link.confidence, 3),
+        "evidence": list(link.evidence),
+    }
+
+
+def _drift(docs, aligned, members_of, auto_groups) -> list[dict]:
+    by_id = {d.id: d for d in aligned}
+    groups: dict[str, list[str]] = defaultdict(list)
+    for d in docs:
+        if d.group:
+            groups[d.group].append(d.id)
+    for n, group in enumerate(auto_groups):
+        groups[f"automatic:{n}"] = members_of[group]
+    found = []
+    for key, ids in sorted(groups.items()):
+        if len(ids) > 1:
+            warnings = drift([by_id[i] for i in ids])
+            if warnings:
+                found.append({"group": key, "documents": ids, "warnings": warnings})
+    return found

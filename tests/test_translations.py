@@ -1,0 +1,105 @@
+"""Language versions nobody tagged are found automatically; staff can reject a link."""
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+from webtest import TestApp
+
+from archive import Archive
+from tests.conftest import require_corpus
+from web.app import create_app
+
+
+@pytest.fixture(scope="module")
+def manifest_groups():
+    corpus = require_corpus()
+    with open(corpus / "manifest.tsv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    return {row["file"]: row["group"] for row in rows}
+
+
+def test_every_corpus_group_is_found_without_names(corpus_archive, manifest_groups):
+    docs = corpus_archive.all_documents()
+    found = {(d.path, t.path) for d in docs for t in d.translations}
+    truth = {
+        (a, b)
+        for a in manifest_groups
+        for b in manifest_groups
+        if a != b and manifest_groups[a] == manifest_groups[b]
+    }
+    assert found == truth
+    assert {t.source for d in docs for t in d.translations} == {"automatic"}
+
+
+def test_automatic_links_carry_confidence_and_evidence(corpus_archive):
+    doc = next(d for d in corpus_archive.all_documents() if d.path == "c011.html")
+    link = next(t for t in doc.translations if t.path == "c010.html")
+    assert link.confidence >= 0.8
+    assert link.evidence and all(isinstance(e, str) for e in link.evidence)
+
+
+def test_api_and_document_page_show_where_a_link_comes_from(corpus_archive):
+    app = TestApp(create_app(corpus_archive))
+    doc = next(d for d in corpus_archive.all_documents() if d.path == "c011.html")
+    data = app.get(f"/api/documents/{doc.id}").json
+    assert {t["source"] for t in data["translations"]} == {"automatic"}
+    assert all(t["confidence"] for t in data["translations"])
+    page = app.get(f"/documents/{doc.id}", params={"ui": "de"})
+    assert "automatisch gefunden" in page.text and "Warum?" in page.text
+
+
+def test_named_versions_keep_their_source(sample_archive):
+    doc = next(
+        d for d in sample_archive.all_documents() if d.path == "flyers/burglary-prevention.de.pdf"
+    )
+    assert {t.source for t in doc.translations} == {"name"}
+
+
+def test_a_rejection_in_a_sidecar_survives_reindexing(tmp_path):
+    corpus = require_corpus()
+    docs = tmp_path / "documents"
+    docs.mkdir()
+    for name in ("c010.html", "c011.html", "c012.html"):
+        shutil.copy(corpus / "files" / name, docs / name)
+    archive = Archive(docs, tmp_path / "index")
+    archive.index(jobs=1)
+    german = next(d for d in archive.all_documents() if d.path == "c011.html")
+    assert {t.path for t in german.translations} == {"c010.html", "c012.html"}
+
+    (docs / "c011.html.toml").write_text('not_translations = ["c012.html"]\n', "utf-8")
+    archive.index(jobs=1)
+    for _ in range(2):
+        german = next(d for d in archive.all_documents() if d.path == "c011.html")
+        assert "c012.html" not in {t.path for t in german.translations}
+        (docs / "c010.html").touch()  # another run with a change elsewhere
+        archive.index(jobs=1)
+
+
+def test_translations_command_lists_groups_and_missing_versions(sample_archive):
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "indexer.cli",
+            "translations",
+            "--json",
+            "--suggestions",
+            "--documents",
+            str(sample_archive.documents),
+            "--index",
+            str(sample_archive.store.root),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    report = json.loads(run.stdout)
+    assert {"groups", "missing", "drift", "suggestions"} <= set(report)
+    assert "flyers/night-cycling.de.pdf + flyers/night-cycling.en.pdf" in report["missing"]["fr"]
+    sources = {g["source"] for g in report["groups"]}
+    assert {"name", "explicit"} <= sources
