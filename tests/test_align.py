@@ -1,0 +1,302 @@
+"""Automatic translation groups: real documents in de/en/fr whose names reveal nothing."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import replace
+from itertools import combinations
+from pathlib import Path
+
+import pytest
+
+from indexer.align import AlignDoc, align, drift
+from indexer.align_dates import find_dates
+from indexer.align_features import fold, profile
+from indexer.detect import detect_segments, document_languages
+from indexer.extract import extract
+from indexer.names import name_group
+from indexer.sidecar import read_sidecar
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+def read(path: Path, doc_id: str, lang: str | None = None) -> AlignDoc:
+    """A document as the indexer sees it: extracted text, language detected unless given."""
+    extracted = extract(path)
+    segments = detect_segments(extracted.segments)
+    detected, _ = document_languages(segments)
+    return AlignDoc(
+        id=doc_id,
+        path=doc_id,
+        lang=lang or detected,
+        text="\n\n".join(s.text for s in segments),
+        title=extracted.title or "",
+        pages=extracted.pages,
+        date=extracted.date,
+        mime=extracted.mime,
+    )
+
+
+@pytest.fixture(scope="module")
+def corpus() -> tuple[dict[str, AlignDoc], dict[str, str]]:
+    """The 45 documents of ../shared/corpus under their opaque names, and their true groups."""
+    if not (CORPUS / "manifest.tsv").is_file():
+        pytest.skip(f"the shared corpus is not beside the repository ({CORPUS})")
+    with open(CORPUS / "manifest.tsv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    docs = {r["file"]: read(CORPUS / "files" / r["file"], r["file"], r["lang"]) for r in rows}
+    return docs, {r["file"]: r["group"] for r in rows}
+
+
+@pytest.fixture(scope="module")
+def corpus_alignment(corpus):
+    docs, _groups = corpus
+    return align(list(docs.values()))
+
+
+def pairs_of(groups) -> set[frozenset[str]]:
+    return {frozenset(p) for group in groups for p in combinations(group, 2)}
+
+
+def paragraphs(doc: AlignDoc, count: int, skip: int = 0) -> str:
+    blocks = [b for b in doc.text.split("\n\n") if len(b) > 80]
+    return "\n\n".join(blocks[skip : skip + count])
+
+
+# -- pairs that must link ------------------------------------------------------------
+
+
+def test_every_language_version_in_the_shared_corpus_is_found(corpus, corpus_alignment):
+    _docs, groups = corpus
+    truth = {
+        frozenset((a, b)) for a, b in combinations(sorted(groups), 2) if groups[a] == groups[b]
+    }
+    assert pairs_of(corpus_alignment.groups) == truth
+
+
+def test_html_chapter_links_to_its_translations_and_not_to_the_book(corpus_alignment):
+    # c010-c012: the FAQ chapter "basic-defs" in en, de, fr; the books c001-c009 contain it too
+    assert ("c010.html", "c011.html", "c012.html") in corpus_alignment.groups
+
+
+def test_pdf_book_links_to_the_pdf_translation_not_the_plain_text_edition(corpus_alignment):
+    linked = pairs_of(corpus_alignment.groups)
+    assert frozenset(("c001.pdf", "c002.pdf")) in linked
+    assert frozenset(("c002.pdf", "c007.txt")) not in linked
+
+
+def test_every_link_carries_a_confidence_and_evidence_a_person_can_check(corpus_alignment):
+    assert corpus_alignment.links
+    for link in corpus_alignment.links:
+        assert link.a < link.b
+        assert 0.8 <= link.confidence <= 1.0
+        assert any("shared" in reason for reason in link.evidence)
+
+
+def test_no_group_holds_two_versions_in_one_language(corpus, corpus_alignment):
+    docs, _groups = corpus
+    for group in corpus_alignment.groups:
+        langs = [docs[d].lang for d in group]
+        assert len(langs) == len(set(langs))
+
+
+def test_blocking_scores_fewer_pairs_than_all_pairs(corpus, corpus_alignment):
+    n = len(corpus[0])
+    assert 0 < corpus_alignment.scored_pairs < n * (n - 1) // 2
+
+
+# -- near misses that must not link --------------------------------------------------
+
+HEADER = {
+    "de": "Forum der Städte für urbane Sicherheit · Ausgabe 18.03.2024 · www.forum.example/serie",
+    "en": "Forum of Cities for Urban Security · Issue 18 March 2024 · www.forum.example/serie",
+}
+FOOTER = "Kontakt / Contact: info@forum.example · +33 3 88 00 00 00 · Notruf / Emergency 112"
+
+
+def flyer(doc: AlignDoc, lang: str, new_id: str) -> AlignDoc:
+    """A one-page flyer of a series: the series' header and footer around real paragraphs."""
+    text = f"{HEADER[lang]}\n\n{paragraphs(doc, 8)}\n\n{FOOTER}"
+    return replace(
+        doc, id=new_id, path=new_id, text=text, title="", pages=1, mime="application/pdf"
+    )
+
+
+def test_two_flyers_of_one_series_with_the_same_date_and_layout_do_not_link(corpus):
+    docs, _groups = corpus
+    # two different FAQ chapters, dressed as flyers of one series, in two languages
+    choosing_en = flyer(docs["c013.html"], "en", "flyer-choosing.en")
+    compatibility_de = flyer(docs["c017.html"], "de", "flyer-compatibility.de")
+    background = [d for name, d in docs.items() if name.endswith(".pdf")]
+    alignment = align([choosing_en, compatibility_de, *background])
+    assert frozenset((choosing_en.id, compatibility_de.id)) not in pairs_of(alignment.groups)
+
+
+def test_a_flyer_links_to_its_translation_not_to_the_next_flyer_of_the_series(corpus):
+    docs, _groups = corpus
+    choosing_en = flyer(docs["c013.html"], "en", "flyer-choosing.en")
+    choosing_de = flyer(docs["c014.html"], "de", "flyer-choosing.de")
+    compatibility_de = flyer(docs["c017.html"], "de", "flyer-compatibility.de")
+    alignment = align([choosing_en, choosing_de, compatibility_de])
+    assert alignment.groups == [("flyer-choosing.de", "flyer-choosing.en")]
+
+
+def test_a_revised_edition_in_the_same_language_never_links(corpus):
+    docs, _groups = corpus
+    original = docs["c016.html"]
+    revised = replace(
+        original, id="c016-revised.html", text=original.text.replace("2", "3") + "\n\nRevised."
+    )
+    alignment = align([original, revised])
+    assert alignment.groups == [] and alignment.suggestions == []
+
+
+def test_a_lightly_revised_edition_is_never_linked_in_place_of_the_original(corpus):
+    docs, _groups = corpus
+    original = docs["c016.html"]
+    revised = replace(
+        original,
+        id="c016-revised.html",
+        text=original.text.replace("2", "7").replace("Debian", "Debian GNU/Hurd"),
+    )
+    html = [d for name, d in docs.items() if name.endswith(".html")]
+    alignment = align([*html, revised])
+    assert not any("c016-revised.html" in group for group in alignment.groups)
+    offered = pairs_of(alignment.groups) | {frozenset((s.a, s.b)) for s in alignment.suggestions}
+    assert frozenset(("c016.html", "c018.html")) in offered
+
+
+def test_a_chapter_does_not_link_to_a_different_chapter_when_its_translation_is_missing(corpus):
+    docs, _groups = corpus
+    html = [d for name, d in docs.items() if name.endswith(".html")]
+    without = [d for d in html if d.id != "c014.html"]  # no German "choosing" chapter
+    alignment = align(without)
+    assert not any("c013.html" in group and len(group) == 3 for group in alignment.groups)
+    for group in alignment.groups:
+        assert "c013.html" not in group or set(group) <= {"c013.html", "c015.html"}
+
+
+# -- staff decisions and existing groups ---------------------------------------------
+
+
+def test_a_rejected_pair_is_neither_linked_nor_suggested(corpus):
+    docs, _groups = corpus
+    rejected = {frozenset(("c010.html", "c011.html"))}
+    alignment = align([docs[n] for n in ("c010.html", "c011.html", "c012.html")], rejected)
+    shown = pairs_of(alignment.groups) | {frozenset((s.a, s.b)) for s in alignment.suggestions}
+    assert frozenset(("c010.html", "c011.html")) not in shown
+
+
+def test_an_untagged_version_joins_an_existing_group_that_lacks_its_language(corpus):
+    docs, _groups = corpus
+    en = replace(docs["c010.html"], group="explicit:basic-defs")
+    de = replace(docs["c011.html"], group="explicit:basic-defs")
+    alignment = align([en, de, docs["c012.html"]])
+    assert len(alignment.groups) == 1 and "c012.html" in alignment.groups[0]
+    assert set(alignment.groups[0]) - {"c012.html"} <= {"c010.html", "c011.html"}
+
+
+def test_an_existing_group_with_that_language_already_blocks_the_link(corpus):
+    docs, _groups = corpus
+    tagged = [replace(docs[n], group="name:basic-defs") for n in ("c010.html", "c011.html")]
+    other_fr = replace(docs["c012.html"], id="c012-copy.html", group="name:basic-defs")
+    alignment = align([*tagged, other_fr, docs["c012.html"]])
+    assert alignment.groups == []
+
+
+# -- the sample archive, ignoring its names ------------------------------------------
+
+
+def test_sample_archive_groups_are_found_without_names_or_sidecars():
+    docs, known = [], {}
+    for path in sorted((REPO / "documents").rglob("*")):
+        if path.suffix not in {".pdf", ".txt", ".html"}:
+            continue
+        rel = path.relative_to(REPO / "documents").as_posix()
+        sidecar = read_sidecar(path)
+        named = name_group(rel)
+        known[rel] = (sidecar.group if sidecar and sidecar.group else None) or (
+            named[0] if named else None
+        )
+        docs.append(read(path, rel))
+    alignment = align(docs)
+    truth = {
+        frozenset((a, b)) for a, b in combinations(known, 2) if known[a] and known[a] == known[b]
+    }
+    linked = pairs_of(alignment.groups)
+    offered = linked | {frozenset((s.a, s.b)) for s in alignment.suggestions}
+    assert linked and linked <= truth
+    # every named or tagged group is at least suggested to staff
+    for group in {g for g in known.values() if g}:
+        members = {frozenset(p) for p in combinations([d for d in known if known[d] == group], 2)}
+        assert members & offered, group
+
+
+# -- evidence that survives translation ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "18.03.2024",
+        "18. März 2024",
+        "18 March 2024",
+        "March 18, 2024",
+        "18 mars 2024",
+        "2024-03-18",
+    ],
+)
+def test_one_date_written_in_three_languages_is_one_date(text):
+    assert [iso for _s, _e, iso in find_dates(fold(text))] == ["2024-03-18"]
+
+
+def test_commands_paths_urls_and_addresses_are_features_in_every_language():
+    bag = profile(
+        "Rufen Sie dpkg-buildpackage auf, bearbeiten Sie debian/control, siehe "
+        "https://www.debian.org/doc/ oder schreiben Sie an presse@forum.example (Abschnitt 4.2.1)."
+    ).bag
+    for feature in (
+        "c:dpkg-buildpackage",
+        "c:debian/control",
+        "u:debian.org/doc",
+        "e:presse@forum.example",
+        "s:4.2.1",
+    ):
+        assert feature in bag
+
+
+def test_grammar_words_shared_by_two_languages_are_no_evidence():
+    assert not any(f in profile("die Stadt, in der wir leben").bag for f in ("w:die", "w:in"))
+
+
+# -- drift ---------------------------------------------------------------------------
+
+
+def test_versions_that_disagree_on_dates_and_numbers_are_flagged(corpus):
+    docs, _groups = corpus
+    en = replace(
+        docs["c016.html"], text=docs["c016.html"].text + "\n\nValid from 1 April 2025, fee 250."
+    )
+    de = replace(
+        docs["c017.html"], text=docs["c017.html"].text + "\n\nGültig ab 1. April 2024, Gebühr 200."
+    )
+    warnings = drift([en, de])
+    assert any("dates differ" in w for w in warnings)
+    assert any("250" in w and "200" in w for w in warnings)
+
+
+def test_versions_that_agree_raise_no_drift_warning():
+    en = AlignDoc(
+        "a", "a.pdf", "en", "Article 1\n\nArticle 2\n\nAdopted on 18 March 2024, 120 cities."
+    )
+    fr = AlignDoc(
+        "b", "b.pdf", "fr", "Article 1\n\nArticle 2\n\nAdoptée le 18 mars 2024, 120 villes."
+    )
+    assert drift([en, fr]) == []
+
+
+def test_a_missing_article_is_flagged():
+    en = AlignDoc("a", "a.pdf", "en", "Article 1 Scope\n\nArticle 2 Aims\n\nArticle 3 Budget")
+    de = AlignDoc("b", "b.pdf", "de", "Artikel 1 Geltung\n\nArtikel 2 Ziele")
+    assert any("article count" in w for w in drift([en, de]))
