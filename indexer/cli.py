@@ -180,14 +180,29 @@ def cmd_index(archive: Archive, args) -> int:
         )
     for failure in report.failed:
         detail = f" ({failure.detail})" if failure.detail else ""
-        print(f"failed: {failure.path}: {failure.reason}{detail}", file=sys.stderr)
+        print(f"failed: {shown(failure.path)}: {failure.reason}{shown(detail)}", file=sys.stderr)
     for warning in report.warnings:
-        print(f"warning: {warning.path}: {warning.reason}: {warning.detail}", file=sys.stderr)
+        print(
+            f"warning: {shown(warning.path)}: {warning.reason}: {shown(warning.detail)}",
+            file=sys.stderr,
+        )
     scanned = any(f.reason.startswith("no text layer") for f in report.failed)
     if scanned or (sys.stderr.isatty() and not args.quiet and not args.json):
         for notice in report.notices:  # only where it explains a failure, so cron stays quiet
             print(f"note: {notice}", file=sys.stderr)
     return EXIT_OK if report.ok else EXIT_FAILURES
+
+
+def shown(text: object) -> str:
+    """Text from files (names, titles) with control characters escaped.
+
+    A newline in a file name must not forge a `failed:` line in cron's mail, and an
+    escape sequence in a PDF title must not reach the admin's terminal.
+    """
+    return "".join(
+        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
+        for ch in str(text)
+    )
 
 
 def _progress_bar(done: int, total: int, path: str) -> None:
@@ -212,11 +227,14 @@ def cmd_search(archive: Archive, args) -> int:
         print(f"did you mean: {results.suggestion}")
     for n, hit in enumerate(results.results, start=1):
         doc = hit.document
-        print(f"\n{n}. {doc.title}  [{', '.join(doc.languages)} · {doc.kind} · {doc.date or '-'}]")
-        print(f"   {doc.path}  (id {doc.id})")
-        print(f"   {' '.join(hit.snippet.split())}")
+        facts = f"{', '.join(doc.languages)} · {shown(doc.kind)} · {doc.date or '-'}"
+        print(f"\n{n}. {shown(doc.title)}  [{facts}]")
+        print(f"   {shown(doc.path)}  (id {doc.id})")
+        print(f"   {shown(' '.join(hit.snippet.split()))}")
         if doc.translations:
-            print("   also in: " + ", ".join(f"{t.lang}: {t.path}" for t in doc.translations))
+            print(
+                "   also in: " + ", ".join(f"{t.lang}: {shown(t.path)}" for t in doc.translations)
+            )
     return EXIT_OK
 
 
@@ -228,8 +246,8 @@ def cmd_list(archive: Archive, args) -> int:
     for doc in docs:
         versions = ",".join(sorted({doc.lang, *(t.lang for t in doc.translations)}))
         print(
-            f"{doc.id}  {doc.lang:3} {','.join(doc.languages):8} {doc.kind:12} "
-            f"{doc.date or '-':10}  versions:{versions:9} {doc.path}  {doc.title}"
+            f"{doc.id}  {doc.lang:3} {','.join(doc.languages):8} {shown(doc.kind):12} "
+            f"{doc.date or '-':10}  versions:{versions:9} {shown(doc.path)}  {shown(doc.title)}"
         )
     return EXIT_OK
 
@@ -243,22 +261,23 @@ def cmd_translations(archive: Archive, args) -> int:
         return EXIT_OK
     print(f"{len(report['groups'])} group(s) of language versions:")
     for group in report["groups"]:
-        members = "  ·  ".join(f"{d['lang']}: {d['path']}" for d in group["documents"])
+        members = "  ·  ".join(f"{d['lang']}: {shown(d['path'])}" for d in group["documents"])
         print(f"  [{group['source']}] {members}")
     for lang, works in report["missing"].items():
         if works:
             print(f"\nno {lang} version ({len(works)}):")
             for work in works:
-                print(f"  {work}")
+                print(f"  {shown(work)}")
     for item in report["drift"]:
-        paths = ", ".join(d.get("path", d["id"]) for d in item["documents"])
+        paths = ", ".join(shown(d.get("path", d["id"])) for d in item["documents"])
         print(f"\nversions may disagree ({paths}):")
         for warning in item["warnings"]:
-            print(f"  {warning}")
+            print(f"  {shown(warning)}")
     for s in report.get("suggestions", []):
-        print(f"\nsuggestion ({s['confidence']:.2f}): {s['a'].get('path')} ↔ {s['b'].get('path')}")
+        a, b = shown(s["a"].get("path")), shown(s["b"].get("path"))
+        print(f"\nsuggestion ({s['confidence']:.2f}): {a} ↔ {b}")
         for evidence in s["evidence"]:
-            print(f"  {evidence}")
+            print(f"  {shown(evidence)}")
     return EXIT_OK
 
 
@@ -281,9 +300,9 @@ def cmd_status(archive: Archive, args) -> int:
             f"{last['updated']} updated, {last['removed']} removed, {len(last['failed'])} failed"
         )
         for path in last.get("unsupported", []):
-            print(f"unsupported:  {path}")
+            print(f"unsupported:  {shown(path)}")
     for failure in status.failures:
-        print(f"failed:       {failure['path']}: {failure['reason']}")
+        print(f"failed:       {shown(failure['path'])}: {failure['reason']}")
     return EXIT_OK
 
 
@@ -303,7 +322,7 @@ def cmd_serve(archive: Archive, args) -> int:
     if full is not None:
         report = archive.index(full=full)
         for failure in report.failed:
-            print(f"failed: {failure.path}: {failure.reason}", file=sys.stderr)
+            print(f"failed: {shown(failure.path)}: {failure.reason}", file=sys.stderr)
     serve(archive, host=args.host, port=args.port, threads=args.threads)
     return EXIT_OK
 

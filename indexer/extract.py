@@ -6,6 +6,7 @@ files raise ExtractionError with the short reason staff will read.
 
 from __future__ import annotations
 
+import codecs
 import logging
 import re
 import unicodedata
@@ -89,7 +90,7 @@ def extract(path: Path, ocr: OcrOptions | None = None) -> Extracted:
 def decode_text(data: bytes) -> str:
     """UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252 as staff's old files are."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        return data.decode("utf-16", errors="replace")  # a cut-off last character costs only it
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -116,7 +117,7 @@ def blocks(text: str) -> tuple[RawSegment, ...]:
 
 def first_line(text: str) -> str | None:
     for line in text.splitlines():
-        line = line.strip().lstrip("#").strip()
+        line = clean(line).lstrip("#").strip()  # titles reach terminals: no escape sequences
         if re.search(r"\w", line):
             return line[:200]
     return None
@@ -132,7 +133,7 @@ def extract_text(path: Path, data: bytes, ocr: OcrOptions | None = None) -> Extr
 def extract_markdown(path: Path, data: bytes, ocr: OcrOptions | None = None) -> Extracted:
     text = decode_text(data)
     heading = re.search(r"^#\s+(.+)$", text, re.MULTILINE)
-    title = heading.group(1).strip() if heading else first_line(text)
+    title = clean(heading.group(1)) if heading else first_line(text)
     return Extracted(blocks(text), title, "text/markdown")
 
 
@@ -262,8 +263,13 @@ def decode_html(data: bytes) -> str:
     declared = _CHARSET.search(data[:4096])
     if declared:
         try:
-            return data.decode(declared.group(1).decode("ascii"))
-        except (LookupError, UnicodeDecodeError):
+            codec = codecs.lookup(declared.group(1).decode("ascii")).name
+            # As the HTML standard says: a declaration readable as ASCII is no UTF-16/32
+            # page whatever it claims, and UTF-7 is never honoured. Some codecs Python
+            # knows decode no text at all (`rot13`, `undefined`): UnicodeError, LookupError.
+            if not codec.startswith(("utf-16", "utf-32", "utf-7")):
+                return data.decode(codec)
+        except (LookupError, UnicodeError):
             pass
     return decode_text(data)
 
@@ -297,7 +303,7 @@ def pdf_date(value: object) -> str | None:
 @extractor(".pdf", mime="application/pdf")
 def extract_pdf(path: Path, data: bytes, ocr: OcrOptions | None = None) -> Extracted:
     import pypdf  # imported here: only PDF work pays for it
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import DependencyError, LimitReachedError, PyPdfError
 
     from indexer.pdftext import page_text
 
@@ -313,21 +319,29 @@ def extract_pdf(path: Path, data: bytes, ocr: OcrOptions | None = None) -> Extra
         pages = list(reader.pages)
     except ExtractionError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+    # PyPdfError, not just PdfReadError: pypdf's limits (a page tree 5,000 levels deep, a
+    # stream that inflates to gigabytes) raise LimitReachedError, a sibling of it.
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise ExtractionError("damaged", str(exc)[:200]) from None
-    except NotImplementedError as exc:
+    except (NotImplementedError, DependencyError) as exc:
         raise ExtractionError("encrypted", f"unsupported encryption ({exc})") from None
     layer: dict[int, str] = {}
     broken = 0
+    bombs = set()
     for number, page in enumerate(pages, start=1):
         try:
             layer[number] = clean(page_text(page))
+        except LimitReachedError:  # inflates to gigabytes: PDFium, which renders for OCR,
+            broken += 1  # has no such limit and would take the whole file down with it
+            layer[number] = ""
+            bombs.add(number)
         # pypdf raises many exception types on malformed content streams; one bad page
         # must not lose the others, so any error here marks just this page.
         except Exception:
             broken += 1
             layer[number] = ""
-    recognised = _recognise(path, data, layer, ocr) if ocr else {}
+    readable = {number: text for number, text in layer.items() if number not in bombs}
+    recognised = _recognise(path, data, readable, ocr) if ocr else {}
     segments, ocr_pages = [], []
     for number, text in layer.items():
         if _letters(recognised.get(number, "")) > _letters(text):
@@ -342,7 +356,7 @@ def extract_pdf(path: Path, data: bytes, ocr: OcrOptions | None = None) -> Extra
             raise ExtractionError("no usable text", "text recognition found no words")
         raise ExtractionError("no text layer (scanned?)")
     meta = _metadata(reader)
-    title = str(meta.get("/Title") or "").strip() or first_line(segments[0].text)
+    title = clean(str(meta.get("/Title") or "")) or first_line(segments[0].text)
     date = pdf_date(meta.get("/CreationDate"))
     return Extracted(tuple(segments), title, "application/pdf", len(pages), date, tuple(ocr_pages))
 

@@ -8,8 +8,11 @@ kill one hung task, hence this small pool.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing as mp
+import os
 import resource
+import signal
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -23,7 +26,29 @@ class Outcome:
     error: str | None = None  # short reason when the job failed
 
 
-def _serve(conn: Connection, fn: Callable, memory_mb: int) -> None:
+#: prctl(2) option: the signal a process gets when its parent dies (Linux).
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this worker when the indexer dies (Linux; elsewhere a no-op).
+
+    A worker inherits the indexer's write lock (an flock is shared across fork). If
+    only the indexer were killed (`timeout -s KILL`, the OOM killer), a worker stuck
+    on a hostile file would keep the lock, with no one left to enforce its time
+    limit, and every cron run after it would exit 75.
+    """
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # no prctl on this system
+        return
+    if os.getppid() != parent:  # the indexer died before the request took effect
+        os._exit(1)
+
+
+def _serve(conn: Connection, fn: Callable, memory_mb: int, parent: int = 0) -> None:
+    if parent:
+        _die_with(parent)
     if memory_mb:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -47,7 +72,9 @@ def _serve(conn: Connection, fn: Callable, memory_mb: int) -> None:
 class _Worker:
     def __init__(self, ctx, fn: Callable, memory_mb: int):
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, args=(child, fn, memory_mb), daemon=True)
+        self.process = ctx.Process(
+            target=_serve, args=(child, fn, memory_mb, os.getpid()), daemon=True
+        )
         self.process.start()
         child.close()
         self.item: str | None = None

@@ -7,6 +7,7 @@ and a clear error with a line number when something is off.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,8 @@ def read_sidecar(document: Path) -> Sidecar | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:  # a name this long leaves no room for ".toml"
+            return None
         raise SidecarError(f"{path.name}: cannot read ({exc.strerror})") from None
     try:
         data = tomllib.loads(raw.decode("utf-8"))

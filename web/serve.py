@@ -9,9 +9,25 @@ from __future__ import annotations
 import sys
 
 import waitress
+from waitress.channel import HTTPChannel
+from waitress.task import ErrorTask
 
 from archive import Archive, ConfigError, IndexMissing, SchemaMismatch
 from web.app import create_app
+from web.security import SECURITY_HEADERS
+
+
+class _SecureErrorTask(ErrorTask):
+    """Waitress answers a malformed request (400, 413, 431...) itself, before the app
+    and its `secure()` see it: those answers carry the security headers too."""
+
+    def execute(self) -> None:
+        self.response_headers.extend(SECURITY_HEADERS.items())
+        super().execute()
+
+
+class _Channel(HTTPChannel):
+    error_task_class = _SecureErrorTask
 
 
 def serve(archive: Archive, host: str = "127.0.0.1", port: int = 8080, threads: int = 8) -> None:
@@ -22,14 +38,17 @@ def serve(archive: Archive, host: str = "127.0.0.1", port: int = 8080, threads: 
     """
     app = create_app(archive)
     try:
+        listeners: dict = {}
         server = waitress.create_server(
-            app, host=host, port=port, threads=max(1, threads), ident="archive"
+            app, map=listeners, host=host, port=port, threads=max(1, threads), ident="archive"
         )
     except OSError as exc:
         raise ConfigError(
             f"cannot listen on {host}:{port} ({exc.strerror or exc}); "
             "is another server running there? Choose another one with --port"
         ) from None
+    for listener in listeners.values():  # each connection's channel is made from this class
+        listener.channel_class = _Channel
     shown = f"[{host}]" if ":" in host else host
     print(f"Serving the archive on http://{shown}:{port}/ (Ctrl+C to stop)", file=sys.stderr)
     try:
