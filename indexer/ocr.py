@@ -35,6 +35,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from indexer.scan import sha256_of
+
 if TYPE_CHECKING:  # pragma: no cover
     from PIL.Image import Image
 
@@ -207,7 +209,7 @@ def ocr_pages(
     wanted = list(dict.fromkeys(pages))
     done: dict[int, str] = {}
     if cache is not None:
-        sha256 = sha256 or _sha256_of(pdf_path)
+        sha256 = sha256 or sha256_of(pdf_path)
         for number in wanted:
             hit = cache.get(sha256, number, languages=languages, dpi=dpi)
             if hit is not None:
@@ -251,14 +253,6 @@ def ocr_pages(
     finally:
         document.close()
     return {n: done[n] for n in wanted}
-
-
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 class OcrCache:

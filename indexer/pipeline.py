@@ -24,7 +24,7 @@ from indexer.extract import OcrOptions, extract, supported_suffixes
 from indexer.grouping import regroup
 from indexer.names import kind_from_path, name_group
 from indexer.plan import confirm, plan
-from indexer.scan import scan
+from indexer.scan import scan, sha256_of
 from indexer.sidecar import Sidecar, SidecarError, read_sidecar
 
 #: Commit after this many changed documents, so a killed run keeps most of its work.
@@ -101,14 +101,6 @@ class RunReport:
             "timing": {k: round(v, 3) for k, v in self.timing.items()},
             "notices": self.notices,
         }
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def analyse(path: Path, ocr: OcrOptions | None = None) -> Analysed:

@@ -26,6 +26,7 @@ from archive.errors import ExtractionError
 from indexer import ocr
 from indexer.detect import detect_segments
 from indexer.extract import RawSegment, extract
+from indexer.scan import sha256_of
 
 REPO = Path(__file__).resolve().parents[1]
 FLYERS = REPO / "documents" / "flyers"
@@ -168,7 +169,7 @@ def test_second_read_comes_from_the_cache_without_running_tesseract(
     scans, recognised, cache_dir, engine_runs
 ):
     cache = ocr.OcrCache(cache_dir)
-    sha = ocr._sha256_of(scans["en"])
+    sha = sha256_of(scans["en"])
     assert cache.get(sha, 1) == recognised["en"]
     assert cache.path(sha, 1).is_file()
     again = ocr.ocr_pages(scans["en"], [1], cache=cache, sha256=sha)
@@ -233,7 +234,7 @@ def test_a_passed_deadline_stops_before_any_work(scans, engine_runs):
 def test_deadline_kills_tesseract_mid_page_and_keeps_the_pages_done(tmp_path):
     scan = make_scan(FLYERS / "burglary-prevention.de.pdf", tmp_path / "two.pdf")
     cache = ocr.OcrCache(tmp_path / "cache")
-    sha = ocr._sha256_of(scan)
+    sha = sha256_of(scan)
     cache.put(sha, 1, "Seite eins aus dem Cache")  # page 1 done by an earlier attempt
     started = time.monotonic()
     with pytest.raises(ocr.OcrDeadline) as stopped:
