@@ -34,6 +34,11 @@ def _factory():
     return factory
 
 
+def load_profiles() -> None:
+    """Load langdetect's language profiles now (before worker processes fork)."""
+    _factory()
+
+
 def letters(text: str) -> int:
     return sum(ch.isalpha() for ch in text)
 

@@ -19,7 +19,7 @@ from archive.languages import UNDETERMINED
 from archive.records import from_stored
 from archive.store import OCR_CACHE, IndexStore, batch
 from indexer import pool
-from indexer.detect import detect_segments, document_languages, override
+from indexer.detect import detect_segments, document_languages, load_profiles, override
 from indexer.extract import OcrOptions, extract, supported_suffixes
 from indexer.grouping import regroup
 from indexer.names import kind_from_path, name_group
@@ -264,6 +264,8 @@ def _apply(
             writer.upsert(replace(doc, fingerprint=replace(found.files[path], sha256=hashes[path])))
             report.touched += 1
         worker = _analyse_under(documents, ocr_dir, options.timeout)
+        if to_extract:
+            load_profiles()  # once here, shared by the forked workers instead of once each
         outcomes = pool.run(worker, to_extract, jobs, options.timeout, options.memory_mb)
         for done, outcome in enumerate(outcomes, start=1):
             if progress:

@@ -262,3 +262,14 @@ def test_killed_indexer_leaves_last_index_searchable_and_next_run_finishes(tmp_p
     assert Archive(docs, index).search("", per_page=1).total == total
     assert index_json(docs, index)["added"] == 0
     assert len([p for p in index.iterdir() if p.name.startswith("gen-")]) <= 2
+
+
+def test_a_sidecar_whose_time_changed_but_not_its_content_costs_no_extraction(sample_copy):
+    docs, index = sample_copy
+    index_json(docs, index)
+    sidecar = docs / "flyers" / "helpline-bilingual.pdf.toml"
+    os.utime(sidecar, (time.time() + 100, time.time() + 100))
+    assert index_json(docs, index)["updated"] == 0
+    sidecar.write_text(sidecar.read_text(encoding="utf-8") + "\n# checked by staff\n", "utf-8")
+    summary = index_json(docs, index)
+    assert (summary["updated"], summary["warnings"]) == (1, [])
