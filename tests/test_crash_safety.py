@@ -30,7 +30,8 @@ from archive.store import GEN_PREFIX, IndexStore
 from indexer.extract import supported_suffixes
 from indexer.scan import scan
 from tests.conftest import SAMPLE
-from tests.hostile import GERMAN, REPO, served, text_pdf
+from tests.hostile import GERMAN, REPO, text_pdf
+from tests.server import served
 
 KILL_POINTS = int(os.environ.get("ARCHIVE_KILL_POINTS", "10"))
 QUERIES = ["Einbruch", "Radikalisierung", "night", "sécurité", ""]

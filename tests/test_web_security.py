@@ -31,7 +31,8 @@ from bs4 import BeautifulSoup
 from archive import Archive
 from indexer.cli import build_parser
 from tests.conftest import SAMPLE
-from tests.hostile import GERMAN, REPO, served, text_pdf
+from tests.hostile import GERMAN, REPO, text_pdf
+from tests.server import served
 from web.app import create_app
 from web.security import SECURITY_HEADERS
 
