@@ -62,3 +62,21 @@ def test_sidecar_language_relabels_a_one_language_text():
 def test_sidecar_language_keeps_a_bilingual_text_bilingual():
     _, lang, languages = override([Segment(DE, "de"), Segment(EN, "en")], "en")
     assert (lang, languages) == ("en", ["en", "de"])
+
+
+def test_one_paragraph_in_another_language_inside_a_window_keeps_its_language():
+    """Paragraphs are judged in windows; a German paragraph among English ones stays German."""
+    raw = [RawSegment(EN, 1)] * 3 + [RawSegment(DE, 1)] + [RawSegment(EN, 1)] * 3
+    segments = detect_segments(raw)
+    assert [s.lang for s in segments] == ["en", "de", "en"]
+
+
+def test_a_window_of_one_language_costs_one_detection(monkeypatch):
+    import indexer.detect as detect
+
+    calls = []
+    ranked = detect._ranked
+    monkeypatch.setattr(detect, "_ranked", lambda text: calls.append(text) or ranked(text))
+    segments = detect_segments([RawSegment(FR, 1) for _ in range(8)])
+    assert [s.lang for s in segments] == ["fr"]
+    assert len(calls) == 1  # 8 paragraphs of ~130 letters fit one window
