@@ -29,8 +29,8 @@ WINDOW_LETTERS = 1500
 #: ... and the window's answer is taken for all of them only when langdetect is this sure
 #: and no segment's own stopwords point to another language; otherwise each is judged alone.
 WINDOW_SURE = 0.99
-#: A segment's stopwords name its language when at least this many are of that language
-#: and at least twice as many as of any other.
+#: A segment's stopwords name its language (or confirm its window's) when at least this
+#: many are of that language and at least twice as many as of any other.
 CUE_MIN_WORDS = 3
 
 
@@ -92,20 +92,23 @@ def _cue_words() -> dict[str, str]:
     return {w: next(iter(c)) for w, c in owners.items() if len(c) == 1 and len(w) > 1}
 
 
-def stopword_cue(text: str) -> str | None:
-    """The language a segment's own stopwords point to, if they clearly point to one.
-
-    Cheap (no langdetect call): it only has to notice a paragraph that disagrees
-    with the window around it, such as the German half of a bilingual flyer.
-    """
+def _cue_counts(text: str) -> Counter:
     cues = _cue_words()
-    counts = Counter(cues[w] for w in re.findall(r"[^\W\d_]{2,}", text.lower()) if w in cues)
-    ranked = counts.most_common(2)
-    if not ranked or ranked[0][1] < CUE_MIN_WORDS:
-        return None
-    if len(ranked) > 1 and ranked[0][1] < 2 * ranked[1][1]:
-        return None
-    return ranked[0][0]
+    return Counter(cues[w] for w in re.findall(r"[^\W\d_]{2,}", text.lower()) if w in cues)
+
+
+def agrees(text: str, lang: str) -> bool:
+    """Whether a segment's own stopwords fit the language of the window around it.
+
+    Cheap (no langdetect call): it only has to notice a paragraph that may be in
+    another language, such as the German half of a bilingual flyer or an English
+    quotation in a German report; those are then judged alone. Stopwords of another
+    language must be clearly outnumbered by the window language's own.
+    """
+    counts = _cue_counts(text)
+    own = counts.pop(lang, 0)
+    other = max(counts.values(), default=0)
+    return other == 0 or (own >= CUE_MIN_WORDS and own >= 2 * other)
 
 
 def _windows(raw) -> list[list[int]]:
@@ -133,7 +136,7 @@ def _window_langs(raw) -> list[str | None]:
                 top is not None
                 and top.lang in LANGUAGES
                 and top.prob >= WINDOW_SURE
-                and all(stopword_cue(t) in (None, top.lang) for t in texts)
+                and all(agrees(t, top.lang) for t in texts)
             ):
                 for i, text in zip(window, texts, strict=True):
                     langs[i] = top.lang if letters(text) >= MIN_LETTERS else None
