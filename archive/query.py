@@ -6,11 +6,13 @@ language do not block a match in another.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 from whoosh import qparser, query
 
 from archive.languages import LANGUAGES
-from archive.schema import FIELD_LANGS, text_fields
+from archive.schema import FIELD_LANGS, build_schema, text_fields
 
 MAX_TERMS = 40
 
@@ -20,9 +22,11 @@ QUERY_FIELDS = frozenset({"title", "kind"})
 #: Added to a document's score when it matched in its primary language, so a document
 #: about the subject beats one quoting it in a foreign passage.
 PRIMARY_BONUS = 1.0
-#: Added to documents in the reading language (interface language or hint): about the
-#: size of a good BM25 score, so the version a visitor can read comes first unless a
-#: document in another language matches far better.
+#: Added to documents whose primary language is the reading language (interface language
+#: or hint): about the size of a good BM25 score, so the version a visitor can read comes
+#: first unless a document in another language matches far better. Only the primary
+#: language counts: a French translation with passages left in English is no English
+#: version (a bilingual flyer still matches in both of its languages).
 PREFER_BONUS = 10.0
 #: Words of a plain multi-word query this close together count as a phrase match too.
 PROXIMITY_SLOP = 8
@@ -72,18 +76,46 @@ def parse_language(schema, text: str, lang: str) -> tuple[query.Query, bool]:
     return _parser(schema, fields, plain=True).parse(words), True
 
 
-def build(
-    schema, text: str, lang: str | None = None, prefer: str | None = None
-) -> tuple[query.Query, bool]:
-    """The whole query: one sub-query per language (only `lang`'s with a filter)."""
+@dataclass(frozen=True)
+class Parsed:
+    """A visitor's query, ready to run: scored as a whole, matched per language."""
+
+    whole: query.Query  # what ranks: every language's part with its bonuses
+    parts: dict[str, query.Query] = field(default_factory=dict)  # language -> what matches
+    fell_back: bool = False  # the syntax was invalid and the text was read as plain words
+
+    def terms(self, fieldname: str) -> set[str]:
+        """The analysed terms the query looks for in one field (for snippets)."""
+        return {
+            text.decode("utf-8") if isinstance(text, bytes) else text
+            for name, text in self.whole.iter_all_terms()
+            if name == fieldname
+        }
+
+
+@lru_cache(maxsize=1)
+def _schema():
+    """The schema of this version: an index of another version is never opened (store.py)."""
+    return build_schema()
+
+
+@lru_cache(maxsize=512)
+def build(text: str, lang: str | None = None, prefer: str | None = None) -> Parsed:
+    """The whole query: one sub-query per language (only `lang`'s with a filter).
+
+    Parsing costs more than a small search, and visitors repeat a query while they
+    page and filter, so parsed queries are cached by their text.
+    """
+    schema = _schema()
     langs = [lang] if lang else list(FIELD_LANGS)
     plain = bool(_PLAIN.match(text)) and len(text.split()) > 1
-    parts, fell_back = [], False
+    parts, scored, fell_back = {}, [], False
     for code in langs:
         q, fallback = parse_language(schema, text, code)
         fell_back |= fallback
         if isinstance(q, query.qcore._NullQuery):
             continue
+        parts[code] = q
         bonuses = []
         if code in LANGUAGES:
             bonuses.append(query.ConstantScoreQuery(query.Term("lang", code), PRIMARY_BONUS))
@@ -91,13 +123,11 @@ def build(
             near, _ = parse_language(schema, f'"{text}"~{PROXIMITY_SLOP}', code)
             if not isinstance(near, query.qcore._NullQuery):
                 bonuses.append(near)
-        if bonuses:
-            q = query.AndMaybe(q, query.Or(bonuses))
-        parts.append(q)
-    if not parts:
-        return query.NullQuery, fell_back
-    whole = parts[0] if len(parts) == 1 else query.Or(parts)
+        scored.append(query.AndMaybe(q, query.Or(bonuses)) if bonuses else q)
+    if not scored:
+        return Parsed(query.NullQuery, {}, fell_back)
+    whole = scored[0] if len(scored) == 1 else query.Or(scored)
     if prefer and not lang:
-        reading = query.ConstantScoreQuery(query.Term("languages", prefer), PREFER_BONUS)
+        reading = query.ConstantScoreQuery(query.Term("lang", prefer), PREFER_BONUS)
         whole = query.AndMaybe(whole, reading)
-    return whole, fell_back
+    return Parsed(whole, parts, fell_back)

@@ -34,20 +34,26 @@ def to_fields(doc: Document) -> dict:
     if doc.date:
         fields["date"] = doc.date
         fields["year"] = doc.date[:4]
-    bodies: dict[str, list[str]] = {lang: [] for lang in FIELD_LANGS}
-    for seg in doc.segments:
-        bodies[field_suffix(seg.lang)].append(seg.text)
     primary = field_suffix(doc.lang if doc.lang != UNDETERMINED else "other")
-    for lang, texts in bodies.items():
+    for lang in FIELD_LANGS:
         title, summary, body = text_fields(lang)
-        if texts:
-            fields[body] = "\n\n".join(texts)
-            fields[vocabulary_field(lang)] = fields[body]
+        text = field_text(doc, lang)
+        if text:
+            fields[body] = text
+            fields[vocabulary_field(lang)] = text
         if lang == primary:
             fields[title] = doc.title
             if doc.summary:
                 fields[summary] = doc.summary
     return fields
+
+
+def field_text(doc: Document, suffix: str) -> str:
+    """The text of one per-language body field, exactly as indexed.
+
+    Snippets cut passages from it at the character offsets stored in the index.
+    """
+    return "\n\n".join(s.text for s in doc.segments if field_suffix(s.lang) == suffix)
 
 
 def failure_fields(path: str, fingerprint: Fingerprint, reason: str, retry: bool) -> dict:

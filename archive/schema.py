@@ -8,7 +8,7 @@ from archive.analysis import language_analyzer, neutral_analyzer, vocabulary_ana
 from archive.languages import LANGUAGES, OTHER
 
 #: Bump whenever fields or analyzers change: an index with another version asks for --full.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 TITLE_BOOST = 3.0
 SUMMARY_BOOST = 2.0
@@ -54,7 +54,9 @@ def build_schema() -> Schema:
         fields[summary] = TEXT(
             analyzer=analyzer, field_boost=SUMMARY_BOOST, multitoken_query="phrase"
         )
-        fields[body] = TEXT(analyzer=analyzer, multitoken_query="phrase")
+        # Character offsets in the postings: snippets come from where the words are,
+        # without analysing a long document again on every search.
+        fields[body] = TEXT(analyzer=analyzer, multitoken_query="phrase", chars=True)
         # Unstemmed words with their accents, per language: did-you-mean suggestions.
         fields[vocabulary_field(lang)] = TEXT(
             analyzer=vocabulary_analyzer(), phrase=False, spelling=True

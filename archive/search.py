@@ -11,14 +11,18 @@ import html
 import re
 from dataclasses import dataclass, field, replace
 
-from whoosh import query, sorting
-from whoosh.highlight import ContextFragmenter, HtmlFormatter
+from whoosh import collectors, highlight, query, sorting
+from whoosh.analysis import Token
+from whoosh.highlight import HtmlFormatter
+from whoosh.searching import ResultsPage
 
+from archive.docsets import DocSets
 from archive.document import Document, Translation
 from archive.errors import QueryError
 from archive.languages import LANGUAGES, field_suffix
+from archive.query import Parsed
 from archive.query import build as build_query
-from archive.records import from_stored
+from archive.records import field_text, from_stored
 from archive.schema import FIELD_LANGS, text_fields, vocabulary_field
 from archive.store import ok_only
 
@@ -112,95 +116,170 @@ class _MarkFormatter(HtmlFormatter):
         return "<mark>" + self._text(text[token.startchar : token.endchar]) + "</mark>"
 
 
+#: Passages of about half a snippet each, around the found words, cut at spaces.
+_FRAGMENTER = highlight.PinpointFragmenter(
+    maxchars=SNIPPET_CHARS // 2, surround=50, autotrim=True, charlimit=None
+)
+_SCORER = highlight.BasicFragmentScorer()
+
+
 class Searcher:
     """Runs one SearchRequest on an open Whoosh searcher."""
 
     def __init__(self, searcher, automatic: dict | None = None):
         self.s = searcher
         self.automatic = automatic or {}  # doc id -> {other id: {confidence, evidence}}
+        self.sets = DocSets(searcher)
 
     def run(self, request: SearchRequest) -> SearchResults:
         request = request.validated()
         text = request.query.strip()
-        q, fallback = self._query(text, request.lang, request.prefer)
-        sortedby = (
-            sorting.FieldFacet("date", reverse=True) if request.sort == "date" or not text else None
-        )
-        page = self.s.search_page(
-            q,
-            request.page,
-            pagelen=request.per_page,
-            filter=_filters(request),
-            sortedby=sortedby,
-        )
-        page.results.fragmenter = ContextFragmenter(maxchars=SNIPPET_CHARS // 2, surround=50)
-        hits = [self._hit(hit, request.lang) for hit in page] if page.offset < page.total else []
-        facets = self._facets(text, request, page.total)
+        parsed = build_query(text, request.lang, request.prefer) if text else None
+        # Facets need every language's match set, also under a language filter.
+        every_lang = build_query(text).parts if text else None
+        matched = self._matched(every_lang, request.lang)
+        allowed = matched & self._allowed(request) if matched is not None else None
+        allowed = allowed if allowed is not None else set(self._allowed(request))
+        total = len(allowed)
+        hits: list[Hit] = []
+        if total and (request.page - 1) * request.per_page < total:
+            by_date = request.sort == "date" or not text
+            q = parsed.whole if parsed else query.Every()
+            page = self._page(q, request.page, request.per_page, allowed, by_date)
+            hits = [self._hit(hit, request.lang, parsed) for hit in page]
+        facets = self._facets(every_lang, request, total)
         suggestion = None
-        if text and page.total == 0:
+        if text and total == 0:
             first = request.lang or request.prefer
             order = [first] if request.lang else [first, *FIELD_LANGS]
             suggestion = self._suggest(text, list(dict.fromkeys(x for x in order if x)))
-        return SearchResults(request, page.total, hits, facets, suggestion, fallback)
+        fallback = parsed.fell_back if parsed else False
+        return SearchResults(request, total, hits, facets, suggestion, fallback)
 
-    def _query(self, text: str, lang: str | None, prefer: str | None = None):
-        if not text:
-            return query.Every(), False
-        return build_query(self.s.schema, text, lang, prefer)
+    def _page(self, q, page: int, per_page: int, allowed: set[int], by_date: bool):
+        """One page of hits, best first (or newest first).
 
-    def _count(self, text: str, request: SearchRequest) -> int:
-        results = self.s.search(
-            self._query(text, request.lang)[0], filter=_filters(request), limit=1, scored=False
-        )
-        return len(results)
+        Ranked exactly: Whoosh's top-N pruning (`replace` with a minimum quality)
+        underestimates the AndMaybe bonuses and dropped well-scoring documents.
+        """
+        limit = page * per_page
+        if by_date:
+            collector = collectors.SortingCollector(
+                sorting.FieldFacet("date", reverse=True), limit=limit
+            )
+        else:
+            collector = collectors.TopCollector(limit, usequality=False, replace=0)
+        collector = collectors.FilterCollector(collector, allowed, None)
+        self.s.search_with_collector(q, collector)
+        return ResultsPage(collector.results(), page, per_page)
 
-    def _facets(self, text: str, request: SearchRequest, total: int) -> dict[str, dict[str, int]]:
+    def _matched(self, parts: dict | None, lang: str | None) -> set[int] | None:
+        """Documents the query matches (in `lang` only, with a filter); None: no query."""
+        if parts is None:
+            return None
+        if lang:
+            return self.sets.matching(parts[lang]) if lang in parts else set()
+        found: set[int] = set()
+        for q in parts.values():
+            found |= self.sets.matching(q)
+        return found
+
+    def _allowed(self, request: SearchRequest, skip: str | None = None) -> frozenset[int]:
+        """What the filters let through: documents (not failure records), then each facet."""
+        allowed = self.sets.where("state", "ok")
+        for name, field_name in (("lang", "languages"), ("kind", "kind"), ("year", "year")):
+            value = getattr(request, name)
+            if value and name != skip:
+                allowed = allowed & self.sets.where(field_name, value)
+        return allowed
+
+    def _facets(self, parts: dict | None, request: SearchRequest, total: int):
         """Counts beside each filter option: what a click on that option would show.
 
         Each dimension is counted with the other filters applied and its own left out,
         and a language counts only documents that match in that language.
         """
+        others = self._allowed(request, skip="lang")
         langs = {}
         for code in LANGUAGES:
-            langs[code] = (
-                total if code == request.lang else self._count(text, replace(request, lang=code))
-            )
+            if code == request.lang:
+                langs[code] = total
+                continue
+            matched = self._matched(parts, code)
+            in_lang = others & self.sets.where("languages", code)
+            langs[code] = len(in_lang & matched if matched is not None else in_lang)
         facets = {"lang": langs}
+        matched = self._matched(parts, request.lang)
         for name in ("kind", "year"):
-            others = replace(request, **{name: None})
-            results = self.s.search(
-                self._query(text, request.lang)[0],
-                filter=_filters(others),
-                groupedby={name: sorting.FieldFacet(name)},
-                limit=1,
-                scored=False,
-            )
-            counts = {k: len(v) for k, v in results.groups(name).items() if k}
+            base = self._allowed(request, skip=name)
+            if matched is not None:
+                base = base & matched
+            counts = {}
+            for value in self.sets.values(name):
+                n = len(base & self.sets.where(name, value))
+                if n or value == getattr(request, name):
+                    counts[value] = n
             if getattr(request, name):
                 counts.setdefault(getattr(request, name), 0)
             order = (lambda kv: (-kv[1], kv[0])) if name == "kind" else (lambda kv: kv[0])
             facets[name] = dict(sorted(counts.items(), key=order, reverse=name == "year"))
         return facets
 
-    def _hit(self, hit, lang_filter: str | None) -> Hit:
+    def _hit(self, hit, lang_filter: str | None, parsed: Parsed | None) -> Hit:
         """The document with a snippet in the language whose text matched, hits marked."""
         doc = from_stored(hit.fields())
         doc.translations = self.translations(doc)
-        hit.results.formatter = _MarkFormatter()
         candidates = (
             [lang_filter]
             if lang_filter
-            else dict.fromkeys([doc.lang, *doc.languages, *(s.lang for s in doc.segments)])
+            else dict.fromkeys(
+                field_suffix(x) for x in [doc.lang, *doc.languages, *(s.lang for s in doc.segments)]
+            )
         )
-        for lang in candidates:
-            text = doc.text_in(lang)
-            body = text_fields(field_suffix(lang))[2]
-            marked = hit.highlights(body, text=text, top=2) if text else ""
+        for suffix in candidates if parsed else ():
+            marked = self._snippet(hit.docnum, doc, suffix, parsed)
             if marked:
                 plain = html.unescape(re.sub(r"</?mark>", "", marked))
+                lang = suffix if suffix in LANGUAGES else _other_lang(doc)
                 return Hit(doc, hit.score or 0.0, plain, marked, lang)
         plain = _shorten(doc.summary or doc.text_in(doc.lang) or doc.text, SNIPPET_CHARS)
         return Hit(doc, hit.score or 0.0, plain, html.escape(plain, quote=False), doc.lang)
+
+    def _snippet(self, docnum: int, doc: Document, suffix: str, parsed: Parsed) -> str:
+        """Up to two passages around the words the query found, as escaped HTML.
+
+        The places come from the character offsets stored in the postings, so a
+        500-page book is not analysed again on every search.
+        """
+        body = text_fields(suffix)[2]
+        spans = self._spans(docnum, body, parsed.terms(body))
+        if not spans:
+            return ""
+        text = field_text(doc, suffix)
+        tokens = []
+        for start, end in sorted(spans, key=lambda se: (se[0], -se[1])):
+            if tokens and start < tokens[-1].endchar:
+                continue  # a compound and its parts share their characters
+            tokens.append(Token(startchar=start, endchar=end, matched=True))
+        fragments = _FRAGMENTER.fragment_matches(text, tokens)
+        best = highlight.top_fragments(fragments, 2, _SCORER, highlight.FIRST)
+        return _MarkFormatter().format(best)
+
+    def _spans(self, docnum: int, fieldname: str, terms: set[str]) -> list[tuple[int, int]]:
+        """(start, end) characters of every occurrence of `terms` in one document's field."""
+        if not terms:
+            return []
+        leaf, offset = next(x for x in reversed(self.s.leaf_searchers()) if x[1] <= docnum)
+        reader, local = leaf.reader(), docnum - offset
+        spans = []
+        for term in terms:
+            if (fieldname, term) not in reader:
+                continue
+            postings = reader.postings(fieldname, term)
+            postings.skip_to(local)
+            if postings.is_active() and postings.id() == local:
+                spans.extend((start, end) for _pos, start, end in postings.value_as("characters"))
+        return spans
 
     def translations(self, doc: Document) -> list[Translation]:
         """Every other version: sidecar and name groups first, then automatic links."""
@@ -284,19 +363,12 @@ class Searcher:
         )
 
     def count(self) -> int:
-        return len(self.s.search(query.Every(), filter=ok_only(), limit=None))
+        return len(self.sets.where("state", "ok"))
 
 
-def _filters(request: SearchRequest):
-    """The filter of a request: documents only (no failure records), then each chosen facet."""
-    terms = [ok_only()]
-    if request.lang:
-        terms.append(query.Term("languages", request.lang))
-    if request.kind:
-        terms.append(query.Term("kind", request.kind))
-    if request.year:
-        terms.append(query.Term("year", request.year))
-    return query.And(terms)
+def _other_lang(doc: Document) -> str:
+    """The language named on a snippet from the neutral field: the first one not analysed."""
+    return next((s.lang for s in doc.segments if s.lang not in LANGUAGES), doc.lang)
 
 
 def _shorten(text: str, limit: int) -> str:

@@ -1,0 +1,47 @@
+"""Sets of document numbers: what a query matches and what a filter allows.
+
+Facet counts ("German (12)", "2024 (3)") need the match set of a query under
+several filter combinations. Running one unscored search per combination cost five
+extra searches per request; instead each language's match set is read once and the
+counts are set intersections. Filter sets (`kind = flyer`, `languages = de`) depend
+only on the index state, so they are kept for as long as the searcher lives.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+from whoosh import query
+
+#: Whoosh searcher -> {(field, value): docnums}; a refreshed searcher is a new key.
+_FILTERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+class DocSets:
+    """Document-number sets on one open searcher (numbers are only valid on it)."""
+
+    def __init__(self, searcher):
+        self.s = searcher
+        self._cache = _FILTERS.setdefault(searcher, {})
+
+    def where(self, field: str, value: str) -> frozenset[int]:
+        """Documents whose `field` holds `value` (cached per searcher)."""
+        key = (field, value)
+        found = self._cache.get(key)
+        if found is None:
+            found = frozenset(self.s.docs_for_query(query.Term(field, value)))
+            self._cache[key] = found
+        return found
+
+    def values(self, field: str) -> list[str]:
+        """Every value of a keyword field (facet options; some may count zero now)."""
+        key = (field, None)
+        found = self._cache.get(key)
+        if found is None:
+            found = tuple(v.decode("utf-8") for v in self.s.lexicon(field))
+            self._cache[key] = found
+        return list(found)
+
+    def matching(self, q) -> set[int]:
+        """Documents `q` matches, unscored."""
+        return set(self.s.docs_for_query(q))
