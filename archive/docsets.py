@@ -23,6 +23,7 @@ class DocSets:
     def __init__(self, searcher):
         self.s = searcher
         self._cache = _FILTERS.setdefault(searcher, {})
+        self._matches: dict[int, frozenset[int]] = {}  # id(query) -> docnums, this request
 
     def where(self, field: str, value: str) -> frozenset[int]:
         """Documents whose `field` holds `value` (cached per searcher)."""
@@ -42,6 +43,10 @@ class DocSets:
             self._cache[key] = found
         return list(found)
 
-    def matching(self, q) -> set[int]:
-        """Documents `q` matches, unscored."""
-        return set(self.s.docs_for_query(q))
+    def matching(self, q) -> frozenset[int]:
+        """Documents `q` matches, unscored (each query read once per DocSets)."""
+        found = self._matches.get(id(q))
+        if found is None:
+            found = frozenset(self.s.docs_for_query(q))
+            self._matches[id(q)] = found
+        return found

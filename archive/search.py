@@ -130,6 +130,7 @@ class Searcher:
         self.s = searcher
         self.automatic = automatic or {}  # doc id -> {other id: {confidence, evidence}}
         self.sets = DocSets(searcher)
+        self._union: frozenset[int] | None = None  # what the query matches in any language
 
     def run(self, request: SearchRequest) -> SearchResults:
         request = request.validated()
@@ -156,7 +157,7 @@ class Searcher:
         fallback = parsed.fell_back if parsed else False
         return SearchResults(request, total, hits, facets, suggestion, fallback)
 
-    def _page(self, q, page: int, per_page: int, allowed: set[int], by_date: bool):
+    def _page(self, q, page: int, per_page: int, allowed: frozenset[int], by_date: bool):
         """One page of hits, best first (or newest first).
 
         Ranked exactly: Whoosh's top-N pruning (`replace` with a minimum quality)
@@ -169,20 +170,19 @@ class Searcher:
             )
         else:
             collector = collectors.TopCollector(limit, usequality=False, replace=0)
-        collector = collectors.FilterCollector(collector, allowed, None)
+        collector = collectors.FilterCollector(collector, set(allowed), None)  # no frozenset
         self.s.search_with_collector(q, collector)
         return ResultsPage(collector.results(), page, per_page)
 
-    def _matched(self, parts: dict | None, lang: str | None) -> set[int] | None:
+    def _matched(self, parts: dict | None, lang: str | None) -> frozenset[int] | None:
         """Documents the query matches (in `lang` only, with a filter); None: no query."""
         if parts is None:
             return None
         if lang:
-            return self.sets.matching(parts[lang]) if lang in parts else set()
-        found: set[int] = set()
-        for q in parts.values():
-            found |= self.sets.matching(q)
-        return found
+            return self.sets.matching(parts[lang]) if lang in parts else frozenset()
+        if self._union is None:
+            self._union = frozenset().union(*(self.sets.matching(q) for q in parts.values()))
+        return self._union
 
     def _allowed(self, request: SearchRequest, skip: str | None = None) -> frozenset[int]:
         """What the filters let through: documents (not failure records), then each facet."""
