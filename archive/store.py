@@ -37,6 +37,7 @@ LOCK_FILE = "write.lock"
 LAST_RUN_FILE = "last-run.json"
 OCR_CACHE = "ocr-cache"  # beside the generations, so a --full rebuild keeps it
 TRANSLATIONS_FILE = "translations.json"  # automatic translation links of a generation
+RESTAMPS_FILE = "restamps.json"  # new stat of files whose content did not change
 GEN_PREFIX = "gen-"
 WRITER_MEMORY_MB = 256
 
@@ -191,6 +192,23 @@ class IndexStore:
         """Every indexed document (for whole-archive work such as automatic grouping)."""
         with ix.searcher() as searcher:
             return [from_stored(f) for f in searcher.documents(state="ok")]
+
+    # -- files whose stat changed but not their content ----------------------------------
+
+    def restamps(self, gen: Path) -> dict[str, str]:
+        """Path -> encoded fingerprint of files touched since they were indexed.
+
+        A copy or a checkout gives every file a new mtime; rewriting each document
+        in Whoosh to store it re-analysed all their text and grew the index until
+        the next merge. The new stat is kept beside the index instead.
+        """
+        try:
+            return json.loads((gen / RESTAMPS_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}  # none yet, or unreadable: the files are hashed again, nothing is lost
+
+    def write_restamps(self, gen: Path, data: dict[str, str]) -> None:
+        write_atomically(gen / RESTAMPS_FILE, json.dumps(data, ensure_ascii=False))
 
     # -- automatic translations ----------------------------------------------------------
 

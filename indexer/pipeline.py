@@ -16,14 +16,13 @@ from pathlib import Path
 from archive.document import Document, Failure, Fingerprint, Segment
 from archive.errors import ConfigError, ExtractionError
 from archive.languages import UNDETERMINED
-from archive.records import from_stored
 from archive.store import OCR_CACHE, IndexStore, batch
 from indexer import pool
 from indexer.detect import detect_segments, document_languages, load_profiles, override
 from indexer.extract import OcrOptions, extract, supported_suffixes
 from indexer.grouping import regroup
 from indexer.names import kind_from_path, name_group
-from indexer.plan import confirm, plan
+from indexer.plan import confirm, plan, restamped
 from indexer.scan import scan, sha256_of
 from indexer.sidecar import Sidecar, SidecarError, read_sidecar
 
@@ -194,9 +193,14 @@ def run(
             ix = store.open_index()
             gen = store.root / (store.current_name() or "")
             indexed = store.fingerprints(ix)
+        restamps = {p: Fingerprint.decode(f) for p, f in store.restamps(gen).items()}
+        indexed = restamped(indexed, restamps)
         ocr_dir = _ocr_setup(store, options, report)
-        _apply(ix, documents, indexed, options, report, progress, ocr_dir)
-        changed = report.added or report.updated or report.removed or report.touched
+        touched, unchanged = _apply(ix, documents, indexed, options, report, progress, ocr_dir)
+        if touched or restamps:
+            kept = {p: f for p, f in restamps.items() if p in unchanged}
+            store.write_restamps(gen, {p: f.encode() for p, f in {**kept, **touched}.items()})
+        changed = report.added or report.updated or report.removed
         if changed or not store.translations_file(gen).exists():
             started_grouping = time.perf_counter()
             store.write_translations(gen, regroup(store.documents(ix)))
@@ -232,7 +236,8 @@ def _apply(
     report: RunReport,
     progress,
     ocr_dir: Path | None,
-):
+) -> tuple[dict[str, Fingerprint], set[str]]:
+    """Apply one run's changes; returns (touched files' new stat, paths left as they were)."""
     found = scan(documents, supported_suffixes())
     report.unsupported = found.unsupported
     report.skipped = [Failure(path, reason) for path, reason in found.skipped]
@@ -259,10 +264,8 @@ def _apply(
         for path in steps.remove:
             writer.remove(path)
             report.removed += 1
-        for path in touch:
-            doc = _stored(ix, path)
-            writer.upsert(replace(doc, fingerprint=replace(found.files[path], sha256=hashes[path])))
-            report.touched += 1
+        touched = {p: replace(found.files[p], sha256=hashes[p]) for p in touch}
+        report.touched = len(touched)
         worker = _analyse_under(documents, ocr_dir, options.timeout)
         if to_extract:
             load_profiles()  # once here, shared by the forked workers instead of once each
@@ -283,6 +286,7 @@ def _apply(
             timing["write"] += time.perf_counter() - writing
         committing = time.perf_counter()
     timing["write"] += time.perf_counter() - committing
+    return touched, set(steps.unchanged) - set(update)
 
 
 def _analyse_under(documents: Path, ocr_dir: Path | None, timeout: float):
@@ -322,8 +326,3 @@ def _record(outcome, fingerprint, documents, writer, report, is_new):
             return
     writer.fail(path, fingerprint, value.reason, retry=value.reason == "timeout")
     report.failed.append(value)
-
-
-def _stored(ix, path: str) -> Document:
-    with ix.searcher() as searcher:
-        return from_stored(searcher.document(path=path))

@@ -55,3 +55,19 @@ def confirm(
         else:
             result.update.append(path)
     return result
+
+
+def restamped(
+    indexed: dict[str, tuple[Fingerprint, str]], restamps: dict[str, Fingerprint]
+) -> dict[str, tuple[Fingerprint, str]]:
+    """The indexed fingerprints with the newer stat of touched files laid over them.
+
+    A restamp counts only while it describes the content the index holds (same
+    hash and sidecar); after any real change the index's own fingerprint is newer.
+    """
+    merged = dict(indexed)
+    for path, stamp in restamps.items():
+        known = merged.get(path)
+        if known and (stamp.sha256, stamp.sidecar) == (known[0].sha256, known[0].sidecar):
+            merged[path] = (stamp, known[1])
+    return merged

@@ -1,7 +1,7 @@
 """The reindex plan is decided without an index: pure functions over fingerprints."""
 
 from archive.document import Fingerprint
-from indexer.plan import confirm, plan
+from indexer.plan import confirm, plan, restamped
 
 
 def fp(size=100, mtime=1, sha="", sidecar=""):
@@ -48,3 +48,11 @@ def test_same_content_but_new_sidecar_is_extracted_again():
     disk = {"a.pdf": fp(mtime=2, sidecar="1:2")}
     indexed = {"a.pdf": fp(mtime=1, sha="same")}
     assert confirm(["a.pdf"], {"a.pdf": "same"}, disk, indexed).update == ["a.pdf"]
+
+
+def test_a_restamp_stands_for_the_content_the_index_holds():
+    indexed = {"a.pdf": (fp(mtime=1, sha="same"), "ok"), "b.pdf": (fp(mtime=1, sha="v2"), "ok")}
+    restamps = {"a.pdf": fp(mtime=9, sha="same"), "b.pdf": fp(mtime=9, sha="v1")}
+    merged = restamped(indexed, restamps)
+    assert merged["a.pdf"] == (fp(mtime=9, sha="same"), "ok")
+    assert merged["b.pdf"] == indexed["b.pdf"], "b changed after its restamp: the index is newer"

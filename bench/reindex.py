@@ -1,0 +1,109 @@
+"""What does the nightly reindex cost on a 10,000-file archive?
+
+Run: ``python bench/reindex.py [--size 10000] [--repeat 3] [--full]``.
+
+Works on a private copy of the archive from ``bench/scale.py`` (files and index), so
+the cache stays untouched. Each run is a fresh interpreter calling the facade
+(``Archive.index()``) as cron's ``archive index`` would (see bench/indexing.py, whose
+runner this reuses). Scenarios, in this order: a no-op run, a run after changing 1 %
+of the files (a line appended), a run after deleting 1 %; with ``--full``, first a
+full rebuild of the copy through the whole pipeline (extraction, detection,
+translations), the yardstick for "1 % changed costs about 1 % of a full run".
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bench"))
+
+import scale  # noqa: E402
+from indexing import index_once, table  # noqa: E402
+
+SEED = 5
+
+
+def change(files: list[Path], share: float, rng: random.Random) -> int:
+    chosen = rng.sample(files, max(1, int(len(files) * share)))
+    for path in chosen:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(f"\nNachtrag {time.time_ns()}: Änderung für den Benchmark.\n")
+    return len(chosen)
+
+
+def delete(files: list[Path], share: float, rng: random.Random) -> int:
+    chosen = rng.sample(files, max(1, int(len(files) * share)))
+    for path in chosen:
+        path.unlink()
+        files.remove(path)
+    return len(chosen)
+
+
+def row(label: str, runs: list[dict], full_wall: float | None) -> list[str]:
+    wall = statistics.median(r["wall"] for r in runs)
+    last = runs[-1]
+    timing = last.get("timing", {})
+    share = f"{100 * wall / full_wall:.1f} %" if full_wall else "-"
+    return [
+        label,
+        f"{wall:.2f}",
+        f"{statistics.median(r['command'] for r in runs):.2f}",
+        str(last["added"] + last["updated"]),
+        str(last["removed"]),
+        f"{timing.get('grouping', 0):.2f}",
+        share,
+        f"{statistics.median(r['rss_self_mb'] for r in runs):.0f}",
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per scenario (median)")
+    parser.add_argument("--full", action="store_true", help="also time a full pipeline run")
+    args = parser.parse_args()
+    arch = scale.archive(args.size, log=lambda m: print(m, file=sys.stderr))
+    rng = random.Random(SEED)
+    print(
+        f"Machine: {os.cpu_count()} CPUs; {args.size:,} files; medians of {args.repeat} runs; "
+        f"load average {os.getloadavg()[0]:.1f} at the start.\n"
+    )
+    with tempfile.TemporaryDirectory(prefix="bench-reindex-") as tmp:
+        docs, index = Path(tmp) / "documents", Path(tmp) / "index"
+        shutil.copytree(arch.documents, docs)
+        shutil.copytree(arch.store.root, index)
+        rows = []
+        full_wall = None
+        if args.full:
+            run = index_once(docs, index, full=True, jobs=0)
+            full_wall = run["wall"]
+            rows.append(row("full rebuild (whole pipeline)", [run], full_wall))
+        files = sorted(docs.rglob("*.txt"))
+        scenarios = (
+            ("no-op", lambda: 0),
+            ("1 % of files changed", lambda: change(files, 0.01, rng)),
+            ("1 % of files deleted", lambda: delete(files, 0.01, rng)),
+        )
+        for label, mutate in scenarios:
+            runs = []
+            for _ in range(args.repeat):
+                mutate()
+                runs.append(index_once(docs, index, full=False, jobs=0))
+            rows.append(row(label, runs, full_wall))
+    head = ["scenario", "index() s", "command s", "re-extracted", "removed"]
+    head += ["translations s", "of a full run", "RSS parent MB"]
+    print(f"### Reindex of {args.size:,} files (all cores)\n\n" + table(head, rows))
+    print(f"\nLoad average {os.getloadavg()[0]:.1f} at the end.")
+
+
+if __name__ == "__main__":
+    main()
