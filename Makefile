@@ -49,3 +49,6 @@ bench: $(VENV)/.test-deps system-packages
 	$(BIN)/python bench/indexing.py
 	$(BIN)/python bench/relevance.py
 	$(BIN)/python bench/ocr.py
+	$(BIN)/python bench/translations.py
+	$(BIN)/python bench/search.py
+	$(BIN)/python bench/reindex.py --full

@@ -159,8 +159,21 @@ def cmd_index(archive: Archive, args) -> int:
     if args.jobs < 0 or args.timeout <= 0 or args.memory_mb < 0:
         raise ConfigError("--jobs, --timeout and --memory-mb must be positive")
     show_progress = sys.stderr.isatty() and not args.quiet and not args.json
+    full = args.full
+    if not full and archive.has_index():
+        try:
+            archive.check_index()
+        except SchemaMismatch:
+            # The index is derived data: after an upgrade the nightly run rebuilds it
+            # (the old one keeps serving until the new one is complete) and says so once.
+            print(
+                "note: the index was built by another version of the archive; "
+                "rebuilding it in full",
+                file=sys.stderr,
+            )
+            full = True
     report = archive.index(
-        full=args.full,
+        full=full,
         jobs=args.jobs,
         wait=args.wait,
         timeout=args.timeout,
