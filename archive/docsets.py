@@ -43,6 +43,13 @@ class DocSets:
             self._cache[key] = found
         return list(found)
 
+    def kept(self, key, compute):
+        """Anything else derived from the index alone, kept as long as the searcher."""
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = compute()
+        return found
+
     def matching(self, q) -> frozenset[int]:
         """Documents `q` matches, unscored (each query read once per DocSets)."""
         found = self._matches.get(id(q))

@@ -13,6 +13,7 @@ from whoosh import qparser, query
 
 from archive.languages import LANGUAGES
 from archive.schema import FIELD_LANGS, build_schema, text_fields
+from archive.scoring import PlainPart, near_terms, plain_words
 
 MAX_TERMS = 40
 
@@ -83,6 +84,8 @@ class Parsed:
     whole: query.Query  # what ranks: every language's part with its bonuses
     parts: dict[str, query.Query] = field(default_factory=dict)  # language -> what matches
     fell_back: bool = False  # the syntax was invalid and the text was read as plain words
+    plain: tuple[PlainPart, ...] | None = None  # plain words: ranked from postings (scoring.py)
+    prefer: str | None = None  # reading language that gets PREFER_BONUS
 
     def terms(self, fieldname: str) -> set[str]:
         """The analysed terms the query looks for in one field (for snippets)."""
@@ -110,6 +113,7 @@ def build(text: str, lang: str | None = None, prefer: str | None = None) -> Pars
     langs = [lang] if lang else list(FIELD_LANGS)
     plain = bool(_PLAIN.match(text)) and len(text.split()) > 1
     parts, scored, fell_back = {}, [], False
+    shapes: list[PlainPart] | None = []
     for code in langs:
         q, fallback = parse_language(schema, text, code)
         fell_back |= fallback
@@ -117,17 +121,25 @@ def build(text: str, lang: str | None = None, prefer: str | None = None) -> Pars
             continue
         parts[code] = q
         bonuses = []
-        if code in LANGUAGES:
-            bonuses.append(query.ConstantScoreQuery(query.Term("lang", code), PRIMARY_BONUS))
+        primary = PRIMARY_BONUS if code in LANGUAGES else 0.0
+        if primary:
+            bonuses.append(query.ConstantScoreQuery(query.Term("lang", code), primary))
+        near = query.NullQuery
         if plain:
             near, _ = parse_language(schema, f'"{text}"~{PROXIMITY_SLOP}', code)
             if not isinstance(near, query.qcore._NullQuery):
                 bonuses.append(near)
         scored.append(query.AndMaybe(q, query.Or(bonuses)) if bonuses else q)
+        words = plain_words(q)
+        if shapes is not None and words is not None:
+            shapes.append(PlainPart(code, words, near_terms(near) if plain else (), primary))
+        else:
+            shapes = None
     if not scored:
         return Parsed(query.NullQuery, {}, fell_back)
     whole = scored[0] if len(scored) == 1 else query.Or(scored)
-    if prefer and not lang:
-        reading = query.ConstantScoreQuery(query.Term("lang", prefer), PREFER_BONUS)
-        whole = query.AndMaybe(whole, reading)
-    return Parsed(whole, parts, fell_back)
+    reading = prefer if prefer and not lang else None
+    if reading:
+        bonus = query.ConstantScoreQuery(query.Term("lang", reading), PREFER_BONUS)
+        whole = query.AndMaybe(whole, bonus)
+    return Parsed(whole, parts, fell_back, tuple(shapes) if shapes else None, reading)

@@ -20,10 +20,11 @@ from archive.docsets import DocSets
 from archive.document import Document, Translation
 from archive.errors import QueryError
 from archive.languages import LANGUAGES, field_suffix
-from archive.query import Parsed
+from archive.query import PREFER_BONUS, PROXIMITY_SLOP, Parsed
 from archive.query import build as build_query
 from archive.records import field_text, from_stored
 from archive.schema import FIELD_LANGS, text_fields, vocabulary_field
+from archive.scoring import Scorer
 from archive.store import ok_only
 
 MAX_QUERY_CHARS = 500
@@ -130,14 +131,16 @@ class Searcher:
         self.s = searcher
         self.automatic = automatic or {}  # doc id -> {other id: {confidence, evidence}}
         self.sets = DocSets(searcher)
+        self.scorer = Scorer(searcher, self.sets)
         self._union: frozenset[int] | None = None  # what the query matches in any language
+        self._in_lang: dict[str, frozenset[int]] = {}  # ... and in each language
 
     def run(self, request: SearchRequest) -> SearchResults:
         request = request.validated()
         text = request.query.strip()
         parsed = build_query(text, request.lang, request.prefer) if text else None
         # Facets need every language's match set, also under a language filter.
-        every_lang = build_query(text).parts if text else None
+        every_lang = build_query(text) if text else None
         matched = self._matched(every_lang, request.lang)
         allowed = matched & self._allowed(request) if matched is not None else None
         allowed = allowed if allowed is not None else set(self._allowed(request))
@@ -146,8 +149,13 @@ class Searcher:
         if total and (request.page - 1) * request.per_page < total:
             by_date = request.sort == "date" or not text
             q = parsed.whole if parsed else query.Every()
-            page = self._page(q, request.page, request.per_page, allowed, by_date)
-            hits = [self._hit(hit, request.lang, parsed) for hit in page]
+            if parsed and parsed.plain and not by_date:
+                found = self._ranked(parsed, request.page * request.per_page, allowed)
+                shown = found[(request.page - 1) * request.per_page :]
+            else:
+                page = self._page(q, request.page, request.per_page, allowed, by_date)
+                shown = [(hit.docnum, hit.score or 0.0) for hit in page]
+            hits = [self._hit(docnum, score, request.lang, parsed) for docnum, score in shown]
         facets = self._facets(every_lang, request, total)
         suggestion = None
         if text and total == 0:
@@ -156,6 +164,12 @@ class Searcher:
             suggestion = self._suggest(text, list(dict.fromkeys(x for x in order if x)))
         fallback = parsed.fell_back if parsed else False
         return SearchResults(request, total, hits, facets, suggestion, fallback)
+
+    def _ranked(self, parsed: Parsed, limit: int, allowed) -> list[tuple[int, float]]:
+        """Plain word queries: the same scores as Whoosh's, read straight from the postings."""
+        return self.scorer.rank(
+            list(parsed.plain), allowed, limit, parsed.prefer, PREFER_BONUS, PROXIMITY_SLOP
+        )
 
     def _page(self, q, page: int, per_page: int, allowed: frozenset[int], by_date: bool):
         """One page of hits, best first (or newest first).
@@ -174,15 +188,28 @@ class Searcher:
         self.s.search_with_collector(q, collector)
         return ResultsPage(collector.results(), page, per_page)
 
-    def _matched(self, parts: dict | None, lang: str | None) -> frozenset[int] | None:
+    def _matched(self, every: Parsed | None, lang: str | None) -> frozenset[int] | None:
         """Documents the query matches (in `lang` only, with a filter); None: no query."""
-        if parts is None:
+        if every is None:
             return None
         if lang:
-            return self.sets.matching(parts[lang]) if lang in parts else frozenset()
+            return self._matched_in(every, lang)
         if self._union is None:
-            self._union = frozenset().union(*(self.sets.matching(q) for q in parts.values()))
+            self._union = frozenset().union(*(self._matched_in(every, x) for x in every.parts))
         return self._union
+
+    def _matched_in(self, every: Parsed, lang: str) -> frozenset[int]:
+        """What one language's part matches: from the postings when plain, else Whoosh."""
+        if lang not in self._in_lang:
+            plain = [p for p in every.plain or () if p.lang == lang]
+            if plain:
+                found = frozenset(self.scorer.part_scores(plain[0]))
+            elif lang in every.parts:
+                found = self.sets.matching(every.parts[lang])
+            else:
+                found = frozenset()
+            self._in_lang[lang] = found
+        return self._in_lang[lang]
 
     def _allowed(self, request: SearchRequest, skip: str | None = None) -> frozenset[int]:
         """What the filters let through: documents (not failure records), then each facet."""
@@ -193,7 +220,7 @@ class Searcher:
                 allowed = allowed & self.sets.where(field_name, value)
         return allowed
 
-    def _facets(self, parts: dict | None, request: SearchRequest, total: int):
+    def _facets(self, every: Parsed | None, request: SearchRequest, total: int):
         """Counts beside each filter option: what a click on that option would show.
 
         Each dimension is counted with the other filters applied and its own left out,
@@ -205,11 +232,11 @@ class Searcher:
             if code == request.lang:
                 langs[code] = total
                 continue
-            matched = self._matched(parts, code)
+            matched = self._matched(every, code)
             in_lang = others & self.sets.where("languages", code)
             langs[code] = len(in_lang & matched if matched is not None else in_lang)
         facets = {"lang": langs}
-        matched = self._matched(parts, request.lang)
+        matched = self._matched(every, request.lang)
         for name in ("kind", "year"):
             base = self._allowed(request, skip=name)
             if matched is not None:
@@ -225,9 +252,9 @@ class Searcher:
             facets[name] = dict(sorted(counts.items(), key=order, reverse=name == "year"))
         return facets
 
-    def _hit(self, hit, lang_filter: str | None, parsed: Parsed | None) -> Hit:
+    def _hit(self, docnum: int, score: float, lang_filter: str | None, parsed) -> Hit:
         """The document with a snippet in the language whose text matched, hits marked."""
-        doc = from_stored(hit.fields())
+        doc = from_stored(self.s.stored_fields(docnum))
         doc.translations = self.translations(doc)
         candidates = (
             [lang_filter]
@@ -237,13 +264,13 @@ class Searcher:
             )
         )
         for suffix in candidates if parsed else ():
-            marked = self._snippet(hit.docnum, doc, suffix, parsed)
+            marked = self._snippet(docnum, doc, suffix, parsed)
             if marked:
                 plain = html.unescape(re.sub(r"</?mark>", "", marked))
                 lang = suffix if suffix in LANGUAGES else _other_lang(doc)
-                return Hit(doc, hit.score or 0.0, plain, marked, lang)
+                return Hit(doc, score, plain, marked, lang)
         plain = _shorten(doc.summary or doc.text_in(doc.lang) or doc.text, SNIPPET_CHARS)
-        return Hit(doc, hit.score or 0.0, plain, html.escape(plain, quote=False), doc.lang)
+        return Hit(doc, score, plain, html.escape(plain, quote=False), doc.lang)
 
     def _snippet(self, docnum: int, doc: Document, suffix: str, parsed: Parsed) -> str:
         """Up to two passages around the words the query found, as escaped HTML.

@@ -175,3 +175,36 @@ def test_file_path_stays_inside_the_documents_folder(sample_archive):
     doc = doc_by_path(sample_archive, "flyers/night-cycling.en.pdf")
     path = sample_archive.file_path(doc.id)
     assert path.is_file() and path.is_relative_to(sample_archive.documents)
+
+
+PARITY_QUERIES = [
+    "Debian",
+    "paquet",
+    "Sicherheit Fenster",
+    "installation système",
+    "mailing list archive",
+    "die Sicherheit",
+    "source package build",
+    "Paket bauen Abhängigkeiten",
+]
+
+
+@pytest.mark.parametrize("text", PARITY_QUERIES)
+def test_plain_queries_rank_from_the_postings_exactly_as_whoosh_does(corpus_archive, text):
+    """The fast path (archive/scoring.py) must give Whoosh's own order and scores."""
+    from archive.query import build
+    from archive.search import Searcher
+
+    with corpus_archive.store.searcher() as s:
+        searcher = Searcher(s)
+        allowed = searcher.sets.where("state", "ok")
+        for lang, prefer in ((None, None), (None, "fr"), ("de", None)):
+            parsed = build(text, lang, prefer)
+            assert parsed.plain, "plain words take the fast path"
+            within = allowed & searcher.sets.where("languages", lang) if lang else allowed
+            fast = searcher._ranked(parsed, 20, within)
+            whoosh = [
+                (h.docnum, h.score) for h in searcher._page(parsed.whole, 1, 20, within, False)
+            ]
+            assert [d for d, _ in fast] == [d for d, _ in whoosh]
+            assert [round(x, 6) for _, x in fast] == [round(x, 6) for _, x in whoosh]
