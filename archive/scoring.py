@@ -166,34 +166,46 @@ class Scorer:
         if not any(p.near for p in parts):
             return heapq.nsmallest(limit, total.items(), key=lambda ds: (-ds[1], ds[0]))
         head = heapq.nsmallest(limit + RERANK, total.items(), key=lambda ds: (-ds[1], ds[0]))
-        boosted = [(doc, score + self._near(doc, parts, slop)) for doc, score in head]
+        bonus = self._near(sorted(doc for doc, _ in head), parts, slop)
+        boosted = [(doc, score + bonus.get(doc, 0.0)) for doc, score in head]
         return sorted(boosted, key=lambda ds: (-ds[1], ds[0]))[:limit]
 
-    def _near(self, doc: int, parts: list[PlainPart], slop: int) -> float:
+    def _near(self, docs: list[int], parts: list[PlainPart], slop: int) -> dict[int, float]:
         """The proximity bonus: per field where the terms stand close, their scores again."""
-        bonus = 0.0
+        bonus: dict[int, float] = {}
         for part in parts:
-            if not part.near or doc not in self.part_scores(part):
+            if not part.near:
                 continue
+            matching = self.part_scores(part)
             for field in dict.fromkeys(f for word in part.words for f, _t in word):
-                scores = [self.scores(field, term).get(doc) for term in part.near]
-                if any(s is None for s in scores):
+                scores = [self.scores(field, term) for term in part.near]
+                here = [d for d in docs if d in matching and all(d in s for s in scores)]
+                if not here:
                     continue
-                places = [self.positions(field, term, doc) for term in part.near]
-                if _in_order_within(places, slop):
-                    bonus += sum(scores)
+                places = [self._positions(field, term, here) for term in part.near]
+                for doc in here:
+                    if _in_order_within([p.get(doc, []) for p in places], slop):
+                        bonus[doc] = bonus.get(doc, 0.0) + sum(s[doc] for s in scores)
         return bonus
 
-    def positions(self, field: str, term: str, docnum: int) -> list[int]:
-        leaf, offset = next(x for x in reversed(self.s.leaf_searchers()) if x[1] <= docnum)
-        reader, local = leaf.reader(), docnum - offset
-        if (field, term) not in reader:
-            return []
-        postings = reader.postings(field, term)
-        postings.skip_to(local)
-        if not postings.is_active() or postings.id() != local:
-            return []
-        return list(postings.value_as("positions"))
+    def _positions(self, field: str, term: str, docs: list[int]) -> dict[int, list[int]]:
+        """Positions of `term` in `field` for each of `docs` (ascending), one pass per segment."""
+        found: dict[int, list[int]] = {}
+        leaves = self.s.leaf_searchers()
+        for n, (leaf, offset) in enumerate(leaves):
+            end = leaves[n + 1][1] if n + 1 < len(leaves) else float("inf")
+            mine = [d - offset for d in docs if offset <= d < end]
+            reader = leaf.reader()
+            if not mine or (field, term) not in reader:
+                continue
+            postings = reader.postings(field, term)
+            for local in mine:
+                if not postings.is_active():
+                    break
+                postings.skip_to(local)
+                if postings.is_active() and postings.id() == local:
+                    found[local + offset] = list(postings.value_as("positions"))
+        return found
 
 
 def _in_order_within(places: list[list[int]], slop: int) -> bool:

@@ -1,0 +1,23 @@
+"""The pure parts of ranking from the postings (the ranking itself is compared with
+Whoosh's on the real corpus in test_search.py)."""
+
+from whoosh import query
+
+from archive.scoring import _in_order_within, plain_words
+
+
+def test_words_count_as_near_in_order_and_within_the_slop():
+    assert _in_order_within([[1, 20], [5], [9]], 8)
+    assert not _in_order_within([[5], [1]], 8), "order matters, as in Whoosh's sloppy phrase"
+    assert not _in_order_within([[1], [20]], 8)
+    assert not _in_order_within([[3], [3]], 8), "one position cannot be two words"
+
+
+def test_only_and_of_or_of_terms_is_plain():
+    word = query.Or([query.Term("title_de", "sich"), query.Term("body_de", "sich")])
+    assert plain_words(query.And([word, query.Term("body_de", "fenst")])) == (
+        (("title_de", "sich"), ("body_de", "sich")),
+        (("body_de", "fenst"),),
+    )
+    assert plain_words(query.Phrase("body_de", ["a", "b"])) is None
+    assert plain_words(query.AndNot(word, query.Term("body_de", "x"))) is None
