@@ -110,7 +110,7 @@ class Scorer:
         return found
 
     def _lengths(self, n: int, reader, field: str) -> list[int]:
-        """Every document's length of `field` in one segment, read once per searcher."""
+        """Every document's length of `field` in one segment, read once per index state."""
 
         def read() -> list[int]:
             column = reader._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
@@ -164,8 +164,8 @@ class Scorer:
             for doc in total.keys() & self.sets.where("lang", prefer):
                 total[doc] += prefer_bonus
         if not any(p.near for p in parts):
-            return heapq.nsmallest(limit, total.items(), key=lambda ds: (-ds[1], ds[0]))
-        head = heapq.nsmallest(limit + RERANK, total.items(), key=lambda ds: (-ds[1], ds[0]))
+            return _best(total, limit)
+        head = _best(total, limit + RERANK)
         bonus = self._near(sorted(doc for doc, _ in head), parts, slop)
         boosted = [(doc, score + bonus.get(doc, 0.0)) for doc, score in head]
         return sorted(boosted, key=lambda ds: (-ds[1], ds[0]))[:limit]
@@ -206,6 +206,19 @@ class Scorer:
                 if postings.is_active() and postings.id() == local:
                     found[local + offset] = list(postings.value_as("positions"))
         return found
+
+
+def _best(scores: dict[int, float], n: int) -> list[tuple[int, float]]:
+    """The n best (document, score) pairs: higher score first, then lower number (as Whoosh).
+
+    The n-th best score is found among plain floats first (fast even for 100,000
+    matches); only the few documents at or above it are sorted with their numbers.
+    """
+    if n <= 0 or not scores:
+        return []
+    threshold = heapq.nlargest(n, scores.values())[-1]
+    head = [(doc, score) for doc, score in scores.items() if score >= threshold]
+    return sorted(head, key=lambda ds: (-ds[1], ds[0]))[:n]
 
 
 def _in_order_within(places: list[list[int]], slop: int) -> bool:

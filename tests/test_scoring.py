@@ -21,3 +21,13 @@ def test_only_and_of_or_of_terms_is_plain():
     )
     assert plain_words(query.Phrase("body_de", ["a", "b"])) is None
     assert plain_words(query.AndNot(word, query.Term("body_de", "x"))) is None
+
+
+def test_best_scores_come_first_and_ties_go_to_the_lower_number():
+    from archive.scoring import _best
+
+    scores = {5: 1.0, 3: 2.0, 9: 2.0, 1: 0.5}
+    assert _best(scores, 2) == [(3, 2.0), (9, 2.0)]
+    assert _best(scores, 3) == [(3, 2.0), (9, 2.0), (5, 1.0)]
+    assert _best(scores, 10) == [(3, 2.0), (9, 2.0), (5, 1.0), (1, 0.5)]
+    assert _best({}, 3) == []
