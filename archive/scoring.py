@@ -182,14 +182,15 @@ class Scorer:
                 here = [d for d in docs if d in matching and all(d in s for s in scores)]
                 if not here:
                     continue
-                places = [self._positions(field, term, here) for term in part.near]
+                places = [self.values(field, term, here, "positions") for term in part.near]
                 for doc in here:
                     if _in_order_within([p.get(doc, []) for p in places], slop):
                         bonus[doc] = bonus.get(doc, 0.0) + sum(s[doc] for s in scores)
         return bonus
 
-    def _positions(self, field: str, term: str, docs: list[int]) -> dict[int, list[int]]:
-        """Positions of `term` in `field` for each of `docs` (ascending), one pass per segment."""
+    def values(self, field: str, term: str, docs: list[int], kind: str) -> dict[int, list]:
+        """`kind` ("positions", "characters") of `term` in `field` for each of `docs`
+        (ascending): one pass over the posting list per segment, not one per document."""
         found: dict[int, list[int]] = {}
         leaves = self.s.leaf_searchers()
         for n, (leaf, offset) in enumerate(leaves):
@@ -204,7 +205,7 @@ class Scorer:
                     break
                 postings.skip_to(local)
                 if postings.is_active() and postings.id() == local:
-                    found[local + offset] = list(postings.value_as("positions"))
+                    found[local + offset] = list(postings.value_as(kind))
         return found
 
 

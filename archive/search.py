@@ -134,6 +134,7 @@ class Searcher:
         self.scorer = Scorer(searcher, self.sets)
         self._union: frozenset[int] | None = None  # what the query matches in any language
         self._in_lang: dict[str, frozenset[int]] = {}  # ... and in each language
+        self._spans: dict[tuple[int, str], list[tuple[int, int]]] = {}  # (doc, field) -> chars
 
     def run(self, request: SearchRequest) -> SearchResults:
         request = request.validated()
@@ -155,6 +156,8 @@ class Searcher:
             else:
                 page = self._page(q, request.page, request.per_page, allowed, by_date)
                 shown = [(hit.docnum, hit.score or 0.0) for hit in page]
+            if parsed:
+                self._read_spans(parsed, sorted(docnum for docnum, _ in shown))
             hits = [self._hit(docnum, score, request.lang, parsed) for docnum, score in shown]
         facets = self._facets(every_lang, request, total)
         suggestion = None
@@ -279,7 +282,7 @@ class Searcher:
         500-page book is not analysed again on every search.
         """
         body = text_fields(suffix)[2]
-        spans = self._spans(docnum, body, parsed.terms(body))
+        spans = self._spans.get((docnum, body))
         if not spans:
             return ""
         text = field_text(doc, suffix)
@@ -292,21 +295,15 @@ class Searcher:
         best = highlight.top_fragments(fragments, 2, _SCORER, highlight.FIRST)
         return _MarkFormatter().format(best)
 
-    def _spans(self, docnum: int, fieldname: str, terms: set[str]) -> list[tuple[int, int]]:
-        """(start, end) characters of every occurrence of `terms` in one document's field."""
-        if not terms:
-            return []
-        leaf, offset = next(x for x in reversed(self.s.leaf_searchers()) if x[1] <= docnum)
-        reader, local = leaf.reader(), docnum - offset
-        spans = []
-        for term in terms:
-            if (fieldname, term) not in reader:
-                continue
-            postings = reader.postings(fieldname, term)
-            postings.skip_to(local)
-            if postings.is_active() and postings.id() == local:
-                spans.extend((start, end) for _pos, start, end in postings.value_as("characters"))
-        return spans
+    def _read_spans(self, parsed: Parsed, docs: list[int]) -> None:
+        """Where the query's words are in the page's documents, for every body field at once."""
+        for suffix in FIELD_LANGS:
+            body = text_fields(suffix)[2]
+            for term in parsed.terms(body):
+                chars = self.scorer.values(body, term, docs, "characters")
+                for doc, places in chars.items():
+                    spans = self._spans.setdefault((doc, body), [])
+                    spans.extend((start, end) for _pos, start, end in places)
 
     def translations(self, doc: Document) -> list[Translation]:
         """Every other version: sidecar and name groups first, then automatic links."""
