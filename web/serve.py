@@ -6,6 +6,7 @@ to face visitors; waitress is pure Python, well kept and runs everywhere Python 
 
 from __future__ import annotations
 
+import resource
 import sys
 
 import waitress
@@ -36,6 +37,7 @@ def serve(archive: Archive, host: str = "127.0.0.1", port: int = 8080, threads: 
     The socket is bound before the address is announced, so the line people read
     is true; a port in use is a one-line error (through the CLI), not a traceback.
     """
+    _allow_open_files()
     app = create_app(archive)
     try:
         listeners: dict = {}
@@ -56,3 +58,16 @@ def serve(archive: Archive, host: str = "127.0.0.1", port: int = 8080, threads: 
     except (IndexMissing, SchemaMismatch) as exc:  # served as 503 pages until it is fixed
         print(f"archive: warning: {exc}", file=sys.stderr)
     server.run()
+
+
+def _allow_open_files(wanted: int = 65536) -> None:
+    """Raise the soft limit of open files as far as allowed.
+
+    Each server thread keeps its own searcher, and a searcher keeps a file open for
+    each part of each index segment: a few hundred per thread on a large archive,
+    more than the usual soft limit of 1,024 for 8 threads.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
