@@ -7,11 +7,12 @@ language's fields and documents count.
 
 from __future__ import annotations
 
+import heapq
 import html
 import re
 from dataclasses import dataclass, field, replace
 
-from whoosh import collectors, highlight, query, sorting
+from whoosh import collectors, highlight, query
 from whoosh.analysis import Token
 from whoosh.highlight import HtmlFormatter
 from whoosh.searching import ResultsPage
@@ -148,13 +149,13 @@ class Searcher:
         total = len(allowed)
         hits: list[Hit] = []
         if total and (request.page - 1) * request.per_page < total:
-            by_date = request.sort == "date" or not text
-            q = parsed.whole if parsed else query.Every()
-            if parsed and parsed.plain and not by_date:
-                found = self._ranked(parsed, request.page * request.per_page, allowed)
-                shown = found[(request.page - 1) * request.per_page :]
+            first, limit = (request.page - 1) * request.per_page, request.page * request.per_page
+            if request.sort == "date" or parsed is None:
+                shown = [(docnum, 0.0) for docnum in self._newest(limit, allowed)[first:]]
+            elif parsed.plain:
+                shown = self._ranked(parsed, limit, allowed)[first:]
             else:
-                page = self._page(q, request.page, request.per_page, allowed, by_date)
+                page = self._page(parsed.whole, request.page, request.per_page, allowed)
                 shown = [(hit.docnum, hit.score or 0.0) for hit in page]
             if parsed:
                 self._read_spans(parsed, sorted(docnum for docnum, _ in shown))
@@ -174,19 +175,23 @@ class Searcher:
             list(parsed.plain), allowed, limit, parsed.prefer, PREFER_BONUS, PROXIMITY_SLOP
         )
 
-    def _page(self, q, page: int, per_page: int, allowed: frozenset[int], by_date: bool):
-        """One page of hits, best first (or newest first).
+    def _newest(self, limit: int, allowed) -> list[int]:
+        """The `limit` newest of `allowed`, from the date column read once per index state.
+
+        Whoosh's sorting collector took 300 ms for the home page at 10,000 documents.
+        """
+        reader = self.s.reader()
+        dates = self.sets.kept(("dates",), lambda: list(reader.column_reader("date")))
+        return heapq.nlargest(limit, allowed, key=lambda d: (dates[d], -d))
+
+    def _page(self, q, page: int, per_page: int, allowed: frozenset[int]):
+        """One page of hits of a query with syntax, best first (Whoosh scores it).
 
         Ranked exactly: Whoosh's top-N pruning (`replace` with a minimum quality)
         underestimates the AndMaybe bonuses and dropped well-scoring documents.
         """
         limit = page * per_page
-        if by_date:
-            collector = collectors.SortingCollector(
-                sorting.FieldFacet("date", reverse=True), limit=limit
-            )
-        else:
-            collector = collectors.TopCollector(limit, usequality=False, replace=0)
+        collector = collectors.TopCollector(limit, usequality=False, replace=0)
         collector = collectors.FilterCollector(collector, set(allowed), None)  # no frozenset
         self.s.search_with_collector(q, collector)
         return ResultsPage(collector.results(), page, per_page)
