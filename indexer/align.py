@@ -3,13 +3,15 @@
 Staff do not tag every translation, and file names are not reliable; yet a
 translation keeps what no translator rewrites: numbers, dates, URLs, e-mail addresses,
 names, commands, section numbering, and roughly its length and shape. `align()` compares
-documents in different languages on that evidence only (`indexer.align_features`):
+documents in different languages on that evidence (`indexer.align_features`); the
+concepts of a small de/en/fr glossary (`indexer.align_glossary`) are computed but
+weighted 0 for now (see KIND_WEIGHTS):
 
 1. Blocking: an inverted index over the rarer features proposes only pairs that share
    some of them, so the cost stays far below all pairs (10,000 documents: see
-   bench/README.md).
-2. Scoring: an IDF-weighted cosine over the features, times factors for agreement of
-   length, page count and file format, of the paragraph-length sequence (Gale-Church
+   bench/README.md); the best TOP_K per document and language go on.
+2. Scoring: an IDF-weighted cosine over all their features, times factors for agreement
+   of length, page count and file format, of the paragraph-length sequence (Gale-Church
    without words), and for how much of both texts the shared evidence covers (a
    series' common header and footer cover little).
 3. Confidence: a pair is likely when it scores high *and* clearly above every rival
@@ -18,7 +20,8 @@ documents in different languages on that evidence only (`indexer.align_features`
 4. Assignment: greedy by confidence, one version per language in a group, never two
    existing groups merged, rejected pairs never proposed.
 
-Everything here is pure: no index, no files.
+Everything here is pure: no index, no files. Each document's evidence (`features_of`)
+depends on that document alone, so a caller may keep it between runs (`AlignDoc.features`).
 """
 
 from __future__ import annotations
@@ -26,10 +29,10 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from archive.languages import UNDETERMINED
-from indexer.align_features import KINDS, Profile, profile, shape_similarity
+from indexer.align_features import KINDS, Profile, ShapeSequence, profile, shape_similarity
 
 #: Pairs at or above this confidence are linked; between SUGGEST_THRESHOLD and it they are
 #: suggested to staff. The midpoints of `confidence()` were chosen on the tuning sources of
@@ -57,6 +60,16 @@ class AlignDoc:
     date: str | None = None  # ISO date the file or its sidecar gives (not the file time)
     mime: str = ""
     group: str | None = None  # already grouped (explicit or by name): never regrouped
+    #: `features_of(doc)` computed earlier (kept by the caller, keyed by the document's
+    #: fingerprint and PROFILE_VERSION); the text is then not read again.
+    features: Profile | None = field(default=None, compare=False, repr=False)
+
+
+def features_of(doc: AlignDoc) -> Profile:
+    """The document's evidence: a pure function of its text, title and language."""
+    if doc.features is not None:
+        return doc.features
+    return profile(doc.text, doc.title, doc.lang)
 
 
 @dataclass(frozen=True)
@@ -110,6 +123,14 @@ KIND_WEIGHTS = {
     "k": 0.5,
     "b": 1.0,
     "g": 0.5,
+    # Glossary concepts (align_glossary.tsv): a translated word is weaker evidence than
+    # an identical name, and topics repeat across pages. At 1.0, or counted in the spread
+    # below, an orphan FAQ chapter linked to a chapter on a neighbouring topic; at 0.5
+    # (LibreOffice help recall 0.32 -> 0.43) the sample archive's English conference
+    # programme joined the French and German press release about that conference
+    # (confidence 0.84). Off until an absolute evidence floor keeps such pairs out.
+    "x": 0.0,
+    "y": 0.0,
 }
 #: Letters per unit of content, relative to English: German and French run longer.
 LENGTH_FACTOR = {"de": 1.12, "en": 1.0, "fr": 1.12}
@@ -121,8 +142,9 @@ SHAPE_MIN_BLOCKS = 4
 #: Shared evidence covering this share of both texts counts fully, less falls off with the
 #: square (translations in the benchmark cover 0.5-1.0; a series' header and footer ~0.15).
 SPREAD_FULL, SPREAD_FLOOR = 0.5, 0.02
-SPREAD_PIECES = 60
-_CONTENT_KINDS = frozenset("ndueckw")
+_CONTENT_KINDS = frozenset("ndueckw")  # not glossary concepts: see KIND_WEIGHTS
+#: Scores below this are kept without the shape factor (a tenth of STRENGTH_MIDPOINT).
+NEGLIGIBLE = 0.001
 #: Candidates kept per document and other language after blocking.
 TOP_K = 5
 #: Shared values named per kind of evidence.
@@ -146,10 +168,13 @@ class _Scoring:
     """Profiles, weights and the candidate pairs of one call."""
 
     def __init__(self, docs: Sequence[AlignDoc], rejected: set[frozenset[str]]):
-        self.docs = [d for d in docs if d.lang and d.lang != UNDETERMINED and d.text.strip()]
+        known = [d for d in docs if d.lang and d.lang != UNDETERMINED]
+        profiles = [features_of(d) for d in known]
+        kept = [k for k, p in enumerate(profiles) if p.chars or known[k].text.strip()]
+        self.docs = [known[k] for k in kept]
         self.rejected = rejected
         self.index = {d.id: i for i, d in enumerate(self.docs)}
-        self.profiles: list[Profile] = [profile(d.text, d.title) for d in self.docs]
+        self.profiles: list[Profile] = [profiles[k] for k in kept]
         self.features = [
             self._features(d, p) for d, p in zip(self.docs, self.profiles, strict=True)
         ]
@@ -167,7 +192,7 @@ class _Scoring:
         self.norms = [math.sqrt(sum(w * w for w in v.values())) or 1.0 for v in self.vectors]
         self.max_df = max(MIN_MAX_DF, n // 50)
         self.spread_df = min(self.max_df, max(2, n // 2))
-        self.pieces: dict[int, list[tuple[int, frozenset[str]]]] = {}
+        self.sequences: dict[int, ShapeSequence] = {}
 
     @staticmethod
     def _features(doc: AlignDoc, prof: Profile) -> dict[str, int]:
@@ -187,22 +212,47 @@ class _Scoring:
                     postings[f].append(i)
         langs = [d.lang for d in self.docs]
         grouped = [d.group is not None for d in self.docs]
+        vectors = self.vectors
+        any_grouped = any(grouped)
+        # Key i * n + j with i always from the language first in code order: one orientation
+        # per pair, no test in the innermost loop (it runs tens of millions of times).
         dots: dict[int, float] = defaultdict(float)
         for f, docs in postings.items():
-            weights = [self.vectors[i][f] for i in docs]
-            for x in range(len(docs)):
-                i, wi = docs[x], weights[x]
-                for y in range(x + 1, len(docs)):
-                    j = docs[y]
-                    if langs[i] != langs[j] and not (grouped[i] and grouped[j]):
-                        dots[i * n + j] += wi * weights[y]
+            by_lang: dict[str, list[tuple[int, float]]] = defaultdict(list)
+            for i in docs:
+                by_lang[langs[i]].append((i, vectors[i][f]))
+            if len(by_lang) < 2:
+                continue
+            sides = [by_lang[lang] for lang in sorted(by_lang)]
+            for x, side in enumerate(sides):
+                for other in sides[x + 1 :]:
+                    for i, wi in side:
+                        base = i * n
+                        if any_grouped and grouped[i]:
+                            for j, wj in other:
+                                if not grouped[j]:
+                                    dots[base + j] += wi * wj
+                        else:
+                            for j, wj in other:
+                                dots[base + j] += wi * wj
         cosines = {}
+        norms, rejected = self.norms, self.rejected
         for key, dot in dots.items():
             i, j = divmod(key, n)
-            if frozenset((self.docs[i].id, self.docs[j].id)) in self.rejected:
+            if i > j:
+                i, j = j, i
+            if rejected and frozenset((self.docs[i].id, self.docs[j].id)) in rejected:
                 continue
-            cosines[(i, j)] = dot / (self.norms[i] * self.norms[j])
+            cosines[(i, j)] = dot / (norms[i] * norms[j])
         return cosines
+
+    def cosine(self, i: int, j: int) -> float:
+        """Cosine over every shared feature, common ones too (blocking saw only the rare)."""
+        a, b = self.vectors[i], self.vectors[j]
+        if len(a) > len(b):
+            a, b = b, a
+        dot = sum(w * b[f] for f, w in a.items() if f in b)
+        return dot / (self.norms[i] * self.norms[j])
 
     def link(self, pair: Pair) -> Link:
         """The public link, with the evidence a person can check."""
@@ -220,10 +270,10 @@ class _Scoring:
         for f in shared:
             by_kind[f[0]].append(f[2:])
         reasons = []
-        for kind in ("d", "u", "e", "n", "c", "w", "t", "m"):
+        for kind in ("d", "u", "e", "n", "c", "w", "x", "t", "y", "m"):
             values = by_kind.get(kind)
-            if not values:
-                continue
+            if not values or not KIND_WEIGHTS[kind]:
+                continue  # evidence that does not count is not shown
             if kind == "m":
                 reasons.append(f"same file date {values[0]}")
                 continue
@@ -263,9 +313,7 @@ class _Scoring:
         return SPREAD_FLOOR + (1 - SPREAD_FLOOR) * min(1.0, coverage / SPREAD_FULL) ** 2
 
     def _covered(self, i: int, shared: set[str]) -> float:
-        pieces = self.pieces.get(i)
-        if pieces is None:
-            pieces = self.pieces[i] = _pieces(self.docs[i].text)
+        pieces = self.profiles[i].pieces
         total = sum(n for n, _ in pieces) or 1
         return sum(n for n, feats in pieces if not feats.isdisjoint(shared)) / total
 
@@ -279,8 +327,14 @@ class _Scoring:
         if min(self.profiles[i].blocks, self.profiles[j].blocks) < SHAPE_MIN_BLOCKS:
             return 1.0
         ratio = LENGTH_FACTOR.get(a.lang, 1.05) / LENGTH_FACTOR.get(b.lang, 1.05)
-        sim = shape_similarity(self.profiles[i].lengths, self.profiles[j].lengths, ratio)
+        sim = shape_similarity(self._sequence(i), self._sequence(j), ratio)
         return SHAPE_FLOOR + (1 - SHAPE_FLOOR) * sim
+
+    def _sequence(self, i: int) -> ShapeSequence:
+        sequence = self.sequences.get(i)
+        if sequence is None:
+            sequence = self.sequences[i] = ShapeSequence.of(self.profiles[i].lengths)
+        return sequence
 
     def prior(self, i: int, j: int) -> float:
         """Agreement of length, paragraphs or pages, and format: translations keep them."""
@@ -296,17 +350,6 @@ class _Scoring:
         if a.mime != b.mime:
             prior *= 0.5
         return prior
-
-
-def _pieces(text: str) -> list[tuple[int, frozenset[str]]]:
-    """(letters, features) of each paragraph, pooled into at most SPREAD_PIECES pieces."""
-    blocks = [b for b in text.split("\n\n") if b.strip()]
-    size = max(1, math.ceil(len(blocks) / SPREAD_PIECES))
-    pieces = []
-    for start in range(0, len(blocks), size):
-        chunk = "\n\n".join(blocks[start : start + size])
-        pieces.append((sum(ch.isalnum() for ch in chunk), frozenset(profile(chunk).bag)))
-    return pieces
 
 
 def _page_gap(a: int | None, b: int | None) -> float:
@@ -339,10 +382,17 @@ def _score(
         ranked.sort(reverse=True)
         for _cos, j in ranked[:TOP_K]:
             kept.add((min(i, j), max(i, j)))
-    scores = {
-        (i, j): cosines[(i, j)] * scoring.prior(i, j) * scoring.shape(i, j) * scoring.spread(i, j)
-        for i, j in kept
-    }
+    full = {(i, j): scoring.cosine(i, j) for i, j in kept}
+    scores = {}
+    for i, j in kept:
+        # Spread and shape (both <= 1) cost the most; below NEGLIGIBLE a pair can neither be
+        # offered nor change a rival's confidence by more than a few thousandths.
+        bound = full[(i, j)] * scoring.prior(i, j)
+        if bound >= NEGLIGIBLE:
+            bound *= scoring.spread(i, j)
+        if bound >= NEGLIGIBLE:
+            bound *= scoring.shape(i, j)
+        scores[(i, j)] = bound
     top: dict[tuple[int, str], list[tuple[float, int]]] = defaultdict(list)
     for (i, j), s in scores.items():
         top[(i, scoring.docs[j].lang)].append((s, j))
@@ -355,7 +405,7 @@ def _score(
     for (i, j), s in scores.items():
         a, b = scoring.docs[i], scoring.docs[j]
         r = max(rival(i, j), rival(j, i))
-        cos = cosines[(i, j)]
+        cos = full[(i, j)]
         pairs.append(
             Pair(
                 a=min(a.id, b.id),
@@ -471,7 +521,7 @@ def drift(group_docs: Sequence[AlignDoc]) -> list[str]:
     A translation made from an older edition keeps the old dates, amounts and article
     numbering; staff should look at it before a visitor relies on it.
     """
-    versions = [(d, profile(d.text, d.title)) for d in group_docs if d.text.strip()]
+    versions = [(d, features_of(d)) for d in group_docs if d.features is not None or d.text.strip()]
     warnings = []
     for (a, pa), (b, pb) in _pairs_of(versions):
         if pa.dates and pb.dates and pa.dates != pb.dates:

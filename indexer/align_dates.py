@@ -37,6 +37,8 @@ _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _DAY = r"(?P<d>[0-3]?\d)"
 _YEAR = r"(?P<y>(?:1[89]|2[01])\d\d)"
 
+_ANY_YEAR = re.compile(r"(?:1[89]|2[01])\d\d")
+
 #: Most specific first: a span taken by one pattern is not read again by the next.
 _PATTERNS = (
     re.compile(rf"\b{_YEAR}-(?P<m>[01]?\d)-{_DAY}\b"),
@@ -52,6 +54,8 @@ def find_dates(folded: str) -> Iterator[tuple[int, int, str]]:
 
     A date without a day (`März 2024`) gives `2024-03`; impossible dates are skipped.
     """
+    if not _ANY_YEAR.search(folded):  # every pattern needs a year: most paragraphs have none
+        return
     taken: list[tuple[int, int]] = []
     for pattern in _PATTERNS:
         for match in pattern.finditer(folded):

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from archive.languages import LANGUAGES
 from indexer.align_dates import find_dates
+from indexer.align_glossary import concepts
 
 #: Feature kinds (the prefix before ":") as evidence names them.
 KINDS = {
@@ -28,6 +29,8 @@ KINDS = {
     "s": "section numbers",
     "w": "names and terms",
     "t": "title words",
+    "x": "glossary concepts",
+    "y": "title concepts",
     "k": "word stems",
     "b": "paragraph counts",
     "g": "paragraph shapes",
@@ -54,7 +57,11 @@ SHAPE_BASE = 3.0
 
 @dataclass(frozen=True)
 class Profile:
-    """One document's features and shape, as the aligner compares them."""
+    """One document's features and shape, as the aligner compares them.
+
+    A pure function of the text, title and language (`profile()`), so a caller may keep
+    it keyed by the document's fingerprint and PROFILE_VERSION instead of the text.
+    """
 
     bag: dict[str, int]  # feature -> occurrences, e.g. {"n:2024": 3, "c:debian/control": 1}
     numbers: tuple[str, ...]  # every number in reading order (drift)
@@ -64,12 +71,41 @@ class Profile:
     chars: int  # letters and digits: length without layout
     blocks: int  # paragraphs (HTML, text) or pages (PDF)
     lengths: tuple[int, ...] = ()  # letters and digits per paragraph or page, in order
+    #: (letters, content features) of at most PIECES runs of consecutive paragraphs:
+    #: where in the text the evidence sits (a series' header and footer cover little).
+    pieces: tuple[tuple[int, frozenset[str]], ...] = ()
+
+
+#: Bump when `profile()` changes what it returns: cached profiles are then stale.
+PROFILE_VERSION = 2
+#: Paragraphs are pooled into at most this many pieces for locating evidence.
+PIECES = 60
+#: Feature kinds whose place in the text is recorded in `Profile.pieces`.
+LOCATED_KINDS = frozenset("ndueckwx")
 
 
 def fold(text: str) -> str:
     """Lower case without accents: `Sécurité` and `securite` are one token in any language."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    if text.isascii():
+        return text.lower()
+    return text.translate(_FOLDED)
+
+
+class _FoldTable(dict):
+    """Character -> folded text, filled on first sight (`str.translate` asks it per character).
+
+    Decomposing, dropping combining marks and case-folding character by character gives
+    what the whole string would give, and a book repeats few distinct characters.
+    """
+
+    def __missing__(self, code: int) -> str:
+        decomposed = unicodedata.normalize("NFKD", chr(code))
+        folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+        self[code] = folded
+        return folded
+
+
+_FOLDED = _FoldTable()
 
 
 @lru_cache(maxsize=1)
@@ -78,66 +114,122 @@ def stopwords() -> frozenset[str]:
     return frozenset(fold(w) for lang in LANGUAGES.values() for w in lang.stopwords)
 
 
-def profile(text: str, title: str = "") -> Profile:
-    """Features of a text (and its title); pure and deterministic."""
+def profile(text: str, title: str = "", lang: str = "") -> Profile:
+    """Features of a text (and its title) in `lang`; pure and deterministic.
+
+    The language only adds glossary concepts (`x:`). The text is read piece by piece
+    (runs of paragraphs, see PIECES), so each feature's place comes for free.
+    """
     folded = fold(text)
+    blocks = folded.split("\n\n")
+    letters = [_letters(block) for block in blocks]
+    lengths = [n for n in letters if n]
     bag: dict[str, int] = {}
-
-    def add(feature: str) -> None:
-        bag[feature] = bag.get(feature, 0) + 1
-
-    spans: list[tuple[int, int]] = []
-    for match in _URL.finditer(folded):
-        url = normalise_url(match.group())
-        if url:
-            add("u:" + url)
-        spans.append(match.span())
-    for match in _EMAIL.finditer(folded):
-        add("e:" + match.group().strip(_TRAILING))
-        spans.append(match.span())
-    dates = set()
-    for start, end, iso in find_dates(folded):
-        add("d:" + iso)
-        add("n:" + iso[:4])
-        dates.add(iso)
-        spans.append((start, end))
-    rest = _blank(folded, spans)
     numbers: list[str] = []
-    words = stopwords()
-    for match in _TOKEN.finditer(rest):
-        token = match.group()
-        if _NUMBER.fullmatch(token):
-            runs = _DIGITS.findall(token)
-            numbers.extend(runs)
-            for run in runs:
-                add("n:" + run.lstrip("0") if run.strip("0") else "n:0")
-            if _SECTION.fullmatch(token):
-                add("s:" + token)
-        elif any(ch.isdigit() for ch in token) or any(ch in "-._/+" for ch in token):
-            add("c:" + token)
-        elif len(token) >= MIN_WORD and token not in words:
-            add("w:" + token)
-            if len(token) >= MIN_COGNATE:
-                add("k:" + skeleton(token))
+    dates: set[str] = set()
+    articles: set[str] = set()
+    pieces = []
+    for piece_blocks in _runs(blocks, letters):
+        piece = "\n\n".join(piece_blocks)
+        found = _piece_features(piece, lang, numbers, dates, articles)
+        for feature in found:
+            bag[feature] = bag.get(feature, 0) + 1
+        located = frozenset(f for f in found if f[0] in LOCATED_KINDS)
+        pieces.append((sum(map(_letters, piece_blocks)), located))
     for token in _TOKEN.findall(fold(title)):
-        if len(token) >= MIN_WORD and token not in words:
-            add("t:" + token)
-    lengths = [sum(ch.isalnum() for ch in block) for block in text.split("\n\n")]
-    lengths = [n for n in lengths if n]
-    add(f"b:{len(lengths)}")
+        if len(token) >= MIN_WORD and token not in stopwords():
+            for feature in ("t:" + token, *("y:" + c for c in concepts(token, lang))):
+                bag[feature] = bag.get(feature, 0) + 1
+    bag[f"b:{len(lengths)}"] = 1
     shapes = [str(int(math.log(n + 1, SHAPE_BASE))) for n in lengths]
     for x in range(len(shapes) - 2):
-        add("g:" + ".".join(shapes[x : x + 3]))
+        feature = "g:" + ".".join(shapes[x : x + 3])
+        bag[feature] = bag.get(feature, 0) + 1
     return Profile(
         bag=bag,
         numbers=tuple(numbers),
         dates=frozenset(dates),
-        articles=frozenset(_ARTICLE.findall(rest)),
+        articles=frozenset(articles),
         headings=tuple(_HEADING.findall(folded)),
-        chars=sum(ch.isalnum() for ch in text),
+        chars=sum(lengths),
         blocks=len(lengths),
         lengths=tuple(lengths),
+        pieces=tuple(pieces),
     )
+
+
+def _runs(blocks: list[str], letters: list[int]) -> list[list[str]]:
+    """Consecutive paragraphs pooled into at most PIECES runs of equal paragraph count."""
+    count = sum(1 for n in letters if n)
+    if not count:
+        return []
+    size = math.ceil(count / PIECES)
+    runs: list[list[str]] = [[]]
+    seen = 0
+    for block, n in zip(blocks, letters, strict=True):
+        if n and seen and seen % size == 0 and runs[-1]:
+            runs.append([])
+        if n:
+            seen += 1
+        runs[-1].append(block)
+    return runs
+
+
+def _piece_features(
+    piece: str, lang: str, numbers: list[str], dates: set[str], articles: set[str]
+) -> list[str]:
+    """Every feature occurrence of one folded piece of text (numbers, dates noted on the way)."""
+    found: list[str] = []
+    spans: list[tuple[int, int]] = []
+    for match in _URL.finditer(piece):
+        url = normalise_url(match.group())
+        if url:
+            found.append("u:" + url)
+        spans.append(match.span())
+    for match in _EMAIL.finditer(piece):
+        found.append("e:" + match.group().strip(_TRAILING))
+        spans.append(match.span())
+    for start, end, iso in find_dates(piece):
+        found += ("d:" + iso, "n:" + iso[:4])
+        dates.add(iso)
+        spans.append((start, end))
+    rest = _blank(piece, spans)
+    for token in _TOKEN.findall(rest):
+        features, runs = _token_features(token, lang)
+        if runs:
+            numbers.extend(runs)
+        found += features
+    articles.update(_ARTICLE.findall(rest))
+    return found
+
+
+_NOT_ALNUM = re.compile(r"[\W_]+")
+_CODE_MARK = re.compile(r"[\d\-._/+]")
+
+
+def _letters(block: str) -> int:
+    """Letters and digits (what `str.isalnum` counts), without layout and punctuation."""
+    return len(_NOT_ALNUM.sub("", block))
+
+
+@lru_cache(maxsize=500_000)
+def _token_features(token: str, lang: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(features, digit runs) of one folded token; tokens repeat, so this is cached."""
+    if _NUMBER.fullmatch(token):
+        runs = tuple(_DIGITS.findall(token))
+        features = ["n:" + run.lstrip("0") if run.strip("0") else "n:0" for run in runs]
+        if _SECTION.fullmatch(token):
+            features.append("s:" + token)
+        return tuple(features), runs
+    if _CODE_MARK.search(token):
+        return ("c:" + token,), ()
+    if len(token) < MIN_WORD or token in stopwords():
+        return (), ()
+    features = ["w:" + token]
+    if len(token) >= MIN_COGNATE:
+        features.append("k:" + skeleton(token))
+    features.extend("x:" + c for c in concepts(token, lang))
+    return tuple(features), ()
 
 
 _SKELETON_RULES = (
@@ -154,6 +246,7 @@ _VOWELS = re.compile(r"[aeiouy]+")
 _DOUBLES = re.compile(r"(.)\1+")
 
 
+@lru_cache(maxsize=200_000)
 def skeleton(word: str) -> str:
     """Consonant skeleton of a word's start: `Funktion`, `function` and `fonction` share `fnct`.
 
@@ -190,7 +283,23 @@ SHAPE_BAND = 12
 SHAPE_CHUNKS = 120
 
 
-def shape_similarity(a: tuple[int, ...], b: tuple[int, ...], ratio: float = 1.0) -> float:
+@dataclass(frozen=True)
+class ShapeSequence:
+    """Paragraph lengths ready for `shape_similarity`: pooled, with their logarithms."""
+
+    lengths: tuple[int, ...]
+    logs: tuple[float, ...]
+    total: int
+
+    @classmethod
+    def of(cls, lengths: tuple[int, ...]) -> ShapeSequence:
+        pooled = [n for n in _pooled(lengths) if n > 0]
+        return cls(tuple(pooled), tuple(math.log(n) for n in pooled), sum(pooled))
+
+
+def shape_similarity(
+    a: ShapeSequence | tuple[int, ...], b: ShapeSequence | tuple[int, ...], ratio: float = 1.0
+) -> float:
     """How well two paragraph-length sequences align one to one (Gale-Church without words).
 
     A translation keeps the paragraphs in order and each about as long (times `ratio`,
@@ -199,27 +308,37 @@ def shape_similarity(a: tuple[int, ...], b: tuple[int, ...], ratio: float = 1.0)
     Long sequences are pooled into SHAPE_CHUNKS pieces first, so a book costs no more
     than a flyer.
     """
-    a, b = _pooled(a), _pooled(b)
-    if not a or not b:
+    a = a if isinstance(a, ShapeSequence) else ShapeSequence.of(tuple(a))
+    b = b if isinstance(b, ShapeSequence) else ShapeSequence.of(tuple(b))
+    if not a.lengths or not b.lengths:
         return 0.0
-    n, m = len(a), len(b)
+    n, m = len(a.lengths), len(b.lengths)
     log_ratio = math.log(ratio)
+    tolerance = SHAPE_TOLERANCE
+    blen, blog = b.lengths, b.logs
     previous = [0.0] * (m + 1)
     for i in range(1, n + 1):
+        scaled, log_a = a.lengths[i - 1] / ratio, a.logs[i - 1] - log_ratio
         current = previous[:]
         centre = round(i * m / n)
         low, high = max(1, centre - SHAPE_BAND), min(m, centre + SHAPE_BAND)
         for j in range(low, high + 1):
-            deviation = abs(math.log(a[i - 1] / b[j - 1]) - log_ratio)
-            gain = (a[i - 1] / ratio + b[j - 1]) * max(0.0, 1 - deviation / SHAPE_TOLERANCE)
-            current[j] = max(previous[j - 1] + gain, previous[j], current[j - 1])
+            best = previous[j]
+            if current[j - 1] > best:
+                best = current[j - 1]
+            deviation = abs(log_a - blog[j - 1])
+            if deviation < tolerance:
+                matched = previous[j - 1] + (scaled + blen[j - 1]) * (1 - deviation / tolerance)
+                if matched > best:
+                    best = matched
+            current[j] = best
         best = current[high]
         for j in range(high + 1, m + 1):
             if current[j] >= best:
                 break
             current[j] = best
         previous = current
-    return previous[m] / (sum(a) / ratio + sum(b))
+    return previous[m] / (a.total / ratio + b.total)
 
 
 def _pooled(lengths: tuple[int, ...]) -> list[int]:

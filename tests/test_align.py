@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from indexer.align import AlignDoc, align, drift
+from indexer.align import AlignDoc, align, drift, features_of
 from indexer.align_dates import find_dates
-from indexer.align_features import fold, profile
+from indexer.align_features import ShapeSequence, fold, profile, shape_similarity
+from indexer.align_glossary import concepts
 from indexer.detect import detect_segments, document_languages
 from indexer.extract import extract
 from indexer.names import name_group
@@ -104,6 +105,14 @@ def test_no_group_holds_two_versions_in_one_language(corpus, corpus_alignment):
 def test_blocking_scores_fewer_pairs_than_all_pairs(corpus, corpus_alignment):
     n = len(corpus[0])
     assert 0 < corpus_alignment.scored_pairs < n * (n - 1) // 2
+
+
+def test_profiles_kept_from_an_earlier_run_give_the_same_alignment(corpus, corpus_alignment):
+    docs, _groups = corpus
+    cached = [replace(d, text="", features=features_of(d)) for d in docs.values()]
+    again = align(cached)
+    assert again.groups == corpus_alignment.groups
+    assert again.links == corpus_alignment.links
 
 
 # -- near misses that must not link --------------------------------------------------
@@ -264,6 +273,35 @@ def test_commands_paths_urls_and_addresses_are_features_in_every_language():
         "s:4.2.1",
     ):
         assert feature in bag
+
+
+def test_a_window_is_one_concept_in_three_languages():
+    de = profile("Wählen Sie das Fenster und klicken Sie auf Speichern.", lang="de").bag
+    en = profile("Choose the window and click Save.", lang="en").bag
+    fr = profile("Choisissez la fenêtre et cliquez sur Enregistrer.", lang="fr").bag
+    for concept in ("x:choose", "x:window", "x:click", "x:save"):
+        assert concept in de and concept in en and concept in fr, concept
+
+
+def test_german_compounds_are_looked_up_by_their_parts():
+    assert set(concepts("spezialfilter", "de")) == {"special", "filter"}
+    assert "security" in concepts("sicherheitsfenster", "de")
+
+
+def test_without_a_language_no_glossary_concept_is_claimed():
+    assert not any(f.startswith("x:") for f in profile("Choose the window.").bag)
+
+
+def test_folding_drops_accents_and_case_in_any_script_we_meet():
+    assert fold("Sécurité À L'ÉCOLE, Straße, ﬁn") == "securite a l'ecole, strasse, fin"
+
+
+def test_paragraph_shape_is_the_same_whether_pooled_ahead_or_not():
+    a, b = (120, 40, 300, 80, 500), (108, 36, 268, 71, 446)  # German, English
+    assert shape_similarity(a, b, 1.12) == shape_similarity(
+        ShapeSequence.of(a), ShapeSequence.of(b), 1.12
+    )
+    assert shape_similarity(a, b, 1.12) > 0.9 > shape_similarity(a, tuple(reversed(b)), 1.12)
 
 
 def test_grammar_words_shared_by_two_languages_are_no_evidence():

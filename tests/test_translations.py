@@ -10,6 +10,7 @@ import pytest
 from webtest import TestApp
 
 from archive import Archive
+from indexer.grouping import regroup
 from tests.conftest import require_corpus
 from web.app import create_app
 
@@ -103,3 +104,12 @@ def test_translations_command_lists_groups_and_missing_versions(sample_archive):
     assert "flyers/night-cycling.de.pdf + flyers/night-cycling.en.pdf" in report["missing"]["fr"]
     sources = {g["source"] for g in report["groups"]}
     assert {"name", "explicit"} <= sources
+
+
+def test_regrouping_with_profiles_kept_from_the_last_run_changes_nothing(corpus_archive):
+    docs = corpus_archive.all_documents()
+    profiles = {}
+    fresh = regroup(docs)
+    assert regroup(docs, profiles) == fresh
+    assert len(profiles) == len(docs)
+    assert regroup(docs, profiles) == fresh  # now every profile comes from the cache
