@@ -18,6 +18,7 @@ import contextlib
 import fcntl
 import json
 import os
+import pickle
 import shutil
 import threading
 from collections.abc import Iterator
@@ -38,6 +39,7 @@ LAST_RUN_FILE = "last-run.json"
 OCR_CACHE = "ocr-cache"  # beside the generations, so a --full rebuild keeps it
 TRANSLATIONS_FILE = "translations.json"  # automatic translation links of a generation
 RESTAMPS_FILE = "restamps.json"  # new stat of files whose content did not change
+PROFILES_FILE = "align-profiles.pickle"  # the aligner's per-document evidence, by content
 GEN_PREFIX = "gen-"
 WRITER_MEMORY_MB = 256
 #: Segments as separate files, not one compound file: Whoosh-Reloaded reads a compound
@@ -47,11 +49,12 @@ WRITER_MEMORY_MB = 256
 WRITER_OPTIONS = {"limitmb": WRITER_MEMORY_MB, "compound": False}
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str | bytes) -> None:
     """Write `path` so that readers see the old or the new content, never a mix."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    with open(tmp, "wb") as fh:
+        fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
@@ -136,7 +139,8 @@ class IndexStore:
             if gen.name not in keep:
                 shutil.rmtree(gen, ignore_errors=True)
                 removed.append(gen)
-        for stale in self.root.glob(".*.tmp") if self.root.is_dir() else []:
+        stale_files = [*self.root.glob(".*.tmp"), *self.root.glob("*/.*.tmp")]
+        for stale in stale_files if self.root.is_dir() else []:
             stale.unlink(missing_ok=True)
             removed.append(stale)
         return removed
@@ -216,6 +220,22 @@ class IndexStore:
         write_atomically(gen / RESTAMPS_FILE, json.dumps(data, ensure_ascii=False))
 
     # -- automatic translations ----------------------------------------------------------
+
+    def align_profiles(self, gen: Path | None) -> dict:
+        """The translation aligner's evidence per document, kept from the last run.
+
+        Profiles depend on a document's content only (their keys say which), so a run
+        that changed one file recomputes one profile instead of reading every text.
+        A missing or unreadable file only costs that work again.
+        """
+        try:
+            data = pickle.loads((gen / PROFILES_FILE).read_bytes()) if gen else {}
+        except Exception:  # any damage or an older format: start afresh, nothing is lost
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def write_align_profiles(self, gen: Path, profiles: dict) -> None:
+        write_atomically(gen / PROFILES_FILE, pickle.dumps(profiles, pickle.HIGHEST_PROTOCOL))
 
     def translations_file(self, gen: Path) -> Path:
         return gen / TRANSLATIONS_FILE

@@ -16,11 +16,11 @@ from pathlib import Path
 from archive.document import Document, Failure, Fingerprint, Segment
 from archive.errors import ConfigError, ExtractionError
 from archive.languages import UNDETERMINED
-from archive.store import OCR_CACHE, IndexStore, batch
+from archive.store import OCR_CACHE, PROFILES_FILE, IndexStore, batch
 from indexer import pool
 from indexer.detect import detect_segments, document_languages, load_profiles, override
 from indexer.extract import OcrOptions, extract, supported_suffixes
-from indexer.grouping import regroup
+from indexer.grouping import profile_key, regroup
 from indexer.names import kind_from_path, name_group
 from indexer.plan import confirm, plan, restamped
 from indexer.scan import scan, sha256_of
@@ -185,6 +185,7 @@ def run(
     with store.write_lock(wait=options.wait):
         store.prune()
         rebuilding = options.full or not store.exists()
+        previous = store.root / store.current_name() if store.current_name() else None
         if rebuilding:
             gen = store.new_generation()
             ix = store.open_generation(gen)
@@ -203,7 +204,7 @@ def run(
         changed = report.added or report.updated or report.removed
         if changed or not store.translations_file(gen).exists():
             started_grouping = time.perf_counter()
-            store.write_translations(gen, regroup(store.documents(ix)))
+            _regroup(store, ix, gen, previous)
             report.timing["grouping"] = time.perf_counter() - started_grouping
         if rebuilding:
             store.publish(gen)
@@ -213,6 +214,15 @@ def run(
         report.finished = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         store.write_last_run(report.to_dict())
     return report
+
+
+def _regroup(store: IndexStore, ix, gen: Path, previous: Path | None) -> None:
+    """Automatic translations, reusing the aligner's profiles of unchanged documents."""
+    docs = store.documents(ix)
+    profiles = store.align_profiles(gen if gen.joinpath(PROFILES_FILE).exists() else previous)
+    store.write_translations(gen, regroup(docs, profiles))
+    live = {profile_key(d) for d in docs}
+    store.write_align_profiles(gen, {k: v for k, v in profiles.items() if k in live})
 
 
 def _ocr_setup(store: IndexStore, options: RunOptions, report: RunReport) -> Path | None:

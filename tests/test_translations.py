@@ -76,8 +76,28 @@ def test_a_rejection_in_a_sidecar_survives_reindexing(tmp_path):
     for _ in range(2):
         german = next(d for d in archive.all_documents() if d.path == "c011.html")
         assert "c012.html" not in {t.path for t in german.translations}
-        (docs / "c010.html").touch()  # another run with a change elsewhere
-        archive.index(jobs=1)
+        with open(docs / "c010.html", "a", encoding="utf-8") as fh:
+            fh.write("\n<!-- edited -->\n")  # another run with a change elsewhere
+        assert archive.index(jobs=1).updated == 1
+
+
+def test_the_aligners_profiles_are_kept_for_unchanged_documents(tmp_path):
+    """After one file changed, only its profile is computed again (the others are kept)."""
+    corpus = require_corpus()
+    docs = tmp_path / "documents"
+    docs.mkdir()
+    for name in ("c010.html", "c011.html", "c012.html"):
+        shutil.copy(corpus / "files" / name, docs / name)
+    archive = Archive(docs, tmp_path / "index")
+    archive.index(jobs=1)
+    gen = archive.store.root / archive.store.current_name()
+    before = archive.store.align_profiles(gen)
+    assert len(before) == 3
+    with open(docs / "c012.html", "a", encoding="utf-8") as fh:
+        fh.write("\n<p>Une phrase ajoutée pour le test.</p>\n")
+    archive.index(jobs=1)
+    after = archive.store.align_profiles(gen)
+    assert len(after) == 3 and len(before.keys() & after.keys()) == 2
 
 
 def test_translations_command_lists_groups_and_missing_versions(sample_archive):
