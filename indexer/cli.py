@@ -124,7 +124,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_location(p)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8080, help="port (default 8080)")
-    p.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    p.add_argument("--threads", type=int, default=8, help="threads per process (default 8)")
+    p.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="server processes sharing the port; one per core serves most (default 1)",
+    )
     return parser
 
 
@@ -336,7 +342,9 @@ def cmd_serve(archive: Archive, args) -> int:
         report = archive.index(full=full)
         for failure in report.failed:
             print(f"failed: {shown(failure.path)}: {failure.reason}", file=sys.stderr)
-    serve(archive, host=args.host, port=args.port, threads=args.threads)
+    if args.threads < 1 or args.processes < 1:
+        raise ConfigError("--threads and --processes must be 1 or more")
+    serve(archive, host=args.host, port=args.port, threads=args.threads, processes=args.processes)
     return EXIT_OK
 
 

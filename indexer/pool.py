@@ -8,15 +8,15 @@ kill one hung task, hence this small pool.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import multiprocessing as mp
 import os
 import resource
-import signal
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
+
+from archive.processes import die_with
 
 
 @dataclass(frozen=True)
@@ -26,29 +26,9 @@ class Outcome:
     error: str | None = None  # short reason when the job failed
 
 
-#: prctl(2) option: the signal a process gets when its parent dies (Linux).
-PR_SET_PDEATHSIG = 1
-
-
-def _die_with(parent: int) -> None:
-    """Have the kernel kill this worker when the indexer dies (Linux; elsewhere a no-op).
-
-    A worker inherits the indexer's write lock (an flock is shared across fork). If
-    only the indexer were killed (`timeout -s KILL`, the OOM killer), a worker stuck
-    on a hostile file would keep the lock, with no one left to enforce its time
-    limit, and every cron run after it would exit 75.
-    """
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # no prctl on this system
-        return
-    if os.getppid() != parent:  # the indexer died before the request took effect
-        os._exit(1)
-
-
 def _serve(conn: Connection, fn: Callable, memory_mb: int, parent: int = 0) -> None:
     if parent:
-        _die_with(parent)
+        die_with(parent)  # a worker holds the write lock: it must not outlive the indexer
     if memory_mb:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))

@@ -37,7 +37,9 @@ class Server:
 
 
 @contextlib.contextmanager
-def served(documents: Path, index: Path, log: Path, threads: int = 8) -> Iterator[Server]:
+def served(
+    documents: Path, index: Path, log: Path, threads: int = 8, processes: int = 1
+) -> Iterator[Server]:
     """`archive serve` as visitors meet it (default host), stopped when the block ends."""
     port = free_port()
     command = [
@@ -53,6 +55,8 @@ def served(documents: Path, index: Path, log: Path, threads: int = 8) -> Iterato
         str(port),
         "--threads",
         str(threads),
+        "--processes",
+        str(processes),
     ]
     with open(log, "wb") as out:
         process = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)

@@ -21,6 +21,7 @@ import socket
 import statistics
 import threading
 import time
+import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
@@ -110,8 +111,46 @@ def sample_server(tmp_path_factory):
     shutil.copytree(SAMPLE, root / "documents")
     (root / "secret.txt").write_text(f"{SECRET}\n", encoding="utf-8")
     Archive(root / "documents", root / "index").index(jobs=2)
-    with served(root / "documents", root / "index", root / "server.log") as server:
+    with served(root / "documents", root / "index", root / "server.log", processes=2) as server:
         yield server
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if entry.name.isdigit() and int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def test_server_processes_share_the_port_and_die_with_the_server(tmp_path, sample_archive):
+    """`--processes 2`: both answer; killing the first (even with SIGKILL) ends the second,
+    so the port is free for the next start."""
+    with served(sample_archive.documents, sample_archive.store.root, tmp_path / "log",
+                processes=2) as server:  # fmt: skip
+        children = _children(server.process.pid)
+        assert len(children) == 1
+        for _ in range(10):
+            with urllib.request.urlopen(f"{server.url}/api/search?q=Sicherheit") as answer:
+                assert answer.status == 200
+        server.process.kill()
+        server.process.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and _alive(children[0]):
+            time.sleep(0.1)
+        assert not _alive(children[0]), "the second process outlived the first"
+
+
+def _alive(pid: int) -> bool:
+    """Running, not a zombie left for init to reap."""
+    try:
+        return (Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]) != "Z"
+    except OSError:
+        return False
 
 
 # -- script injection --------------------------------------------------------------------------
@@ -423,7 +462,7 @@ def test_no_folder_is_ever_listed(sample_app, path):
 def test_error_pages_show_no_traceback_and_no_server_path(tmp_path, sample_app, sample_archive):
     broken_root = tmp_path / "broken"
     shutil.copytree(sample_archive.store.root, broken_root / "index")
-    for segment in (broken_root / "index").rglob("*.seg"):
+    for segment in (broken_root / "index").rglob("MAIN_*"):  # every file of every segment
         segment.write_bytes(b"\0" * 64)  # a damaged index: Whoosh fails deep inside
     broken = webtest.TestApp(create_app(Archive(sample_archive.documents, broken_root / "index")))
     missing = webtest.TestApp(create_app(Archive(sample_archive.documents, tmp_path / "none")))
