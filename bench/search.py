@@ -138,6 +138,29 @@ def load(port: int, paths: list[str], clients: int, seconds: float) -> dict:
             "latency": percentiles(times)}  # fmt: skip
 
 
+def load_table(arch, size: int, queries, seconds: float) -> list[list[str]]:
+    """Search and document pages under 1, 8 and 32 clients, with 1 and 2 server processes."""
+    rows = []
+    docs = arch.documents_page(1, 50)[1]
+    searches = ["/?" + urllib.parse.urlencode({"q": q}) for _w, _l, q in queries]
+    pages = [f"/documents/{d.id}" for d in docs]
+    for processes in (1, 2):
+        with tempfile.TemporaryDirectory() as tmp:
+            log = Path(tmp) / "server.log"
+            with served(arch.documents, arch.store.root, log, 8, processes) as server:
+                for paths in (searches, pages):  # every process opens the index first
+                    load(server.port, paths, 8, 3)
+                for label, paths in (("search page", searches), ("document page", pages)):
+                    for clients in (1, 8, 32):
+                        r = load(server.port, paths, clients, seconds)
+                        rows.append([
+                            f"{size:,}", label, str(processes), str(clients), str(r["requests"]),
+                            f"{r['rps']:.1f}", *(f"{x:.0f}" for x in r["latency"]),
+                            str(r["errors"]),
+                        ])  # fmt: skip
+    return rows
+
+
 def server_memory(pid: int) -> tuple[float, float, float]:
     """(private, mapped index files, peak total) resident memory of a process in MB.
 
@@ -187,19 +210,9 @@ def main() -> None:
                             f"{n:,}", mode, "yes" if filtered else "no", str(words),
                             f"{p50:.1f}", f"{p95:.1f}", f"{p99:.1f}",
                         ])  # fmt: skip
-                if n == args.load_size:
-                    docs = arch.documents_page(1, 50)[1]
-                    searches = ["/?" + urllib.parse.urlencode({"q": q}) for _w, _l, q in queries]
-                    pages = [f"/documents/{d.id}" for d in docs]
-                    for label, paths in (("search page", searches), ("document page", pages)):
-                        for clients in (1, 8, 32):
-                            r = load(server.port, paths, clients, args.seconds)
-                            load_rows.append([
-                                f"{n:,}", label, str(clients), str(r["requests"]),
-                                f"{r['rps']:.1f}", *(f"{x:.0f}" for x in r["latency"]),
-                                str(r["errors"]),
-                            ])  # fmt: skip
                 private, mapped, peak = server_memory(server.process.pid)
+        if n == args.load_size:
+            load_rows += load_table(arch, n, queries, args.seconds)
         size_rows.append([
             f"{n:,}", f"{text_mb:.1f}", f"{index_mb:.1f}", f"{index_mb / n * 1000:.2f}",
             f"{index_mb / text_mb:.2f}", f"{private:.0f}", f"{mapped:.0f}", f"{peak:.0f}",
@@ -207,11 +220,11 @@ def main() -> None:
     head = ["documents", "mode", "language filter", "words", "p50 ms", "p95 ms", "p99 ms"]
     print("### Search latency (10 hits with snippets)\n\n" + table(head, latency_rows, 3))
     if load_rows:
-        head = ["documents", "page", "clients", "requests", "requests/s"]
+        head = ["documents", "page", "server processes", "clients", "requests", "requests/s"]
         head += ["p50 ms", "p95 ms", "p99 ms", "errors"]
         print(
             f"\n### Web under load ({args.seconds:.0f} s per row, keep-alive clients, "
-            "server with 8 threads)\n\n" + table(head, load_rows, 2)
+            "8 threads per server process)\n\n" + table(head, load_rows, 2)
         )
     head = ["documents", "text MB", "index MB", "index MB per 1,000 docs"]
     head += ["index MB per text MB", "server private MB", "server mapped files MB"]
