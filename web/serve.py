@@ -13,6 +13,7 @@ import signal
 import sys
 
 import waitress
+from waitress import trigger
 from waitress.channel import HTTPChannel
 from waitress.task import ErrorTask, ThreadedTaskDispatcher
 
@@ -94,7 +95,9 @@ def serve(
 def _fork_server(server, threads: int) -> int:
     """One more process answering on the same socket; it ends when this one does.
 
-    Threads do not survive a fork, so the copy gets a task dispatcher of its own.
+    Threads do not survive a fork, so the copy gets a task dispatcher of its own, and
+    a wake-up pipe of its own: with the parent's, a finished request could wake the
+    other process's loop and wait a second for its reply to be sent.
     """
     parent = os.getpid()
     pid = os.fork()
@@ -104,6 +107,8 @@ def _fork_server(server, threads: int) -> int:
     try:
         die_with(parent, signal.SIGTERM)
         signal.signal(signal.SIGTERM, lambda signum, _frame: os._exit(0))
+        server.trigger.close()
+        server.trigger = trigger.trigger(server._map)
         server.task_dispatcher = ThreadedTaskDispatcher()
         server.task_dispatcher.set_thread_count(max(1, threads))
         server.run()
