@@ -60,7 +60,8 @@ def test_named_versions_keep_their_source(sample_archive):
     assert {t.source for t in doc.translations} == {"name"}
 
 
-def test_a_rejection_in_a_sidecar_survives_reindexing(tmp_path):
+def three_versions(tmp_path):
+    """The FAQ's three language versions of one chapter (c010-c012), indexed."""
     corpus = require_corpus()
     docs = tmp_path / "documents"
     docs.mkdir()
@@ -68,6 +69,11 @@ def test_a_rejection_in_a_sidecar_survives_reindexing(tmp_path):
         shutil.copy(corpus / "files" / name, docs / name)
     archive = Archive(docs, tmp_path / "index")
     archive.index(jobs=1)
+    return docs, archive
+
+
+def test_a_rejection_in_a_sidecar_survives_reindexing(tmp_path):
+    docs, archive = three_versions(tmp_path)
     german = next(d for d in archive.all_documents() if d.path == "c011.html")
     assert {t.path for t in german.translations} == {"c010.html", "c012.html"}
 
@@ -83,13 +89,7 @@ def test_a_rejection_in_a_sidecar_survives_reindexing(tmp_path):
 
 def test_the_aligners_profiles_are_kept_for_unchanged_documents(tmp_path):
     """After one file changed, only its profile is computed again (the others are kept)."""
-    corpus = require_corpus()
-    docs = tmp_path / "documents"
-    docs.mkdir()
-    for name in ("c010.html", "c011.html", "c012.html"):
-        shutil.copy(corpus / "files" / name, docs / name)
-    archive = Archive(docs, tmp_path / "index")
-    archive.index(jobs=1)
+    docs, archive = three_versions(tmp_path)
     gen = archive.store.root / archive.store.current_name()
     before = archive.store.align_profiles(gen)
     assert len(before) == 3
