@@ -144,8 +144,9 @@ class Searcher:
         # Facets need every language's match set, also under a language filter.
         every_lang = build_query(text) if text else None
         matched = self._matched(every_lang, request.lang)
-        allowed = matched & self._allowed(request) if matched is not None else None
-        allowed = allowed if allowed is not None else set(self._allowed(request))
+        allowed = self._allowed(request)
+        if matched is not None:
+            allowed = allowed & matched
         total = len(allowed)
         hits: list[Hit] = []
         if total and (request.page - 1) * request.per_page < total:
