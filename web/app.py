@@ -204,9 +204,7 @@ def create_app(archive: Archive) -> bottle.Bottle:
     def document_page(doc_id: str) -> str:
         doc = load_document(doc_id)
         screens = text.screens(doc.segments)
-        screen = int_param(bottle.request.query, "page", 1)
-        if screen > max(1, len(screens)):
-            raise bottle.HTTPError(404)
+        screen = screen_param(len(screens))
         return render(
             "document.html",
             doc=doc,
@@ -239,9 +237,7 @@ def create_app(archive: Archive) -> bottle.Bottle:
                 [s for s in left.segments if left_lang is None or s.lang == left_lang],
                 [s for s in right.segments if right_lang is None or s.lang == right_lang],
             )
-        screen = int_param(bottle.request.query, "page", 1)
-        if screen > max(1, len(compare_screens)):
-            raise bottle.HTTPError(404)
+        screen = screen_param(len(compare_screens))
         return render(
             "compare.html",
             left=left,
@@ -343,6 +339,14 @@ def create_app(archive: Archive) -> bottle.Bottle:
     app.default_error_handler = error_page
     app.mount("/api/", create_api(archive).wsgi)
     return app
+
+
+def screen_param(screens: int) -> int:
+    """The requested screen of a long text; past the last one is a 404, like a missing page."""
+    screen = int_param(bottle.request.query, "page", 1)
+    if screen > max(1, screens):
+        raise bottle.HTTPError(404)
+    return screen
 
 
 def page_numbers(current: int, last: int, around: int = 2) -> list[int | None]:
