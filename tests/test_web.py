@@ -43,19 +43,25 @@ def ids(sample_archive) -> dict[str, str]:
     return {doc.path: doc.id for doc in sample_archive.all_documents()}
 
 
-@pytest.fixture
-def small_archive(tmp_path) -> Archive:
-    """A tiny archive of text files that a test may change and reindex."""
+def one_paper(tmp_path, name: str, text: str) -> Archive:
+    """An archive of one text file in papers/, indexed."""
     docs = tmp_path / "documents" / "papers"
     docs.mkdir(parents=True)
-    (docs / "notice.en.txt").write_text(
-        "Notice on street lighting\n\nThe city checks the street lighting every spring. "
-        "Residents report broken lamps to the town hall.\n",
-        encoding="utf-8",
-    )
+    (docs / name).write_text(text, encoding="utf-8")
     archive = Archive(tmp_path / "documents", tmp_path / "index")
     archive.index(jobs=1)
     return archive
+
+
+@pytest.fixture
+def small_archive(tmp_path) -> Archive:
+    """A tiny archive of text files that a test may change and reindex."""
+    return one_paper(
+        tmp_path,
+        "notice.en.txt",
+        "Notice on street lighting\n\nThe city checks the street lighting every spring. "
+        "Residents report broken lamps to the town hall.\n",
+    )
 
 
 def search_json(app, **params) -> dict:
@@ -605,15 +611,12 @@ def test_a_script_in_the_query_comes_back_escaped(app):
 
 
 def test_a_script_in_a_document_is_escaped_in_its_snippet_and_text(tmp_path):
-    docs = tmp_path / "documents" / "papers"
-    docs.mkdir(parents=True)
-    (docs / "evil.en.txt").write_text(
+    archive = one_paper(
+        tmp_path,
+        "evil.en.txt",
         'Evil title\n\nThe word <script>alert("x")</script> sits beside lanterns '
         "and <img src=x onerror=alert(1)> in this text.\n",
-        encoding="utf-8",
     )
-    archive = Archive(tmp_path / "documents", tmp_path / "index")
-    archive.index(jobs=1)
     app = webtest.TestApp(create_app(archive))
     page = app.get("/", params={"q": "lanterns"})
     snippet = page.html.select_one(".hit__snippet")
