@@ -27,6 +27,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.query import Term
 
+from archive.codec import ArchiveCodec
 from archive.document import Document, Fingerprint
 from archive.errors import ArchiveError, IndexLocked, IndexMissing, SchemaMismatch
 from archive.records import failure_fields, from_stored, to_fields
@@ -46,7 +47,9 @@ WRITER_MEMORY_MB = 256
 #: segment through a BytesIO copy, so every open searcher (one per web server thread)
 #: held a private copy of the postings: 6.4 GB for 8 threads at 100,000 documents.
 #: Separate files are read through the operating system's page cache, shared by all.
-WRITER_OPTIONS = {"limitmb": WRITER_MEMORY_MB, "compound": False}
+#: The codec stores posting blocks as arrays that ranking reads without unpickling
+#: (archive/codec.py).
+WRITER_OPTIONS = {"limitmb": WRITER_MEMORY_MB, "compound": False, "codec": ArchiveCodec()}
 
 
 def write_atomically(path: Path, text: str | bytes) -> None:
