@@ -4,10 +4,10 @@ Whoosh scores a query by walking a tree of matcher objects, one Python call per
 posting and per tree node; a two-word query over four languages and three fields
 each took 150-300 ms at 10,000 documents. Plain word queries (most of what
 visitors type) have a fixed shape: per language, every word must occur in one of
-that language's fields. For those, this module reads each posting list once, block
-by block, and computes the same BM25F sums, bonuses included, in plain loops: about
-ten times faster. Anything else (phrases, OR, NOT, `title:`) still runs through
-Whoosh (search.py decides).
+that language's fields. For those, this module reads each posting list once as
+arrays (archive/codec.py) and computes the same BM25F sums, bonuses included, as
+numpy vector operations over all document numbers. Anything else (phrases, OR,
+NOT, `title:`) still runs through Whoosh (search.py decides).
 
 The proximity bonus (the words close together, in order, at most PROXIMITY_SLOP
 apart) is what Whoosh's sloppy phrase query adds: the words' scores once more for
@@ -18,23 +18,23 @@ down whose words happen to stand close can be missed, never a better one dropped
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass
 
+import numpy as np
 from whoosh import query
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-from whoosh.matching import ListMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util.numeric import byte_to_length
 
-from archive.docsets import DocSets
+from archive import codec
+from archive.docsets import Docs, DocSets
 
 #: Whoosh's BM25F defaults, used by the index.
 B, K1 = 0.75, 1.2
 #: Candidates beyond the requested page whose proximity bonus is computed.
 RERANK = 100
 
-_LENGTH = [byte_to_length(i) for i in range(256)]
+_LENGTH = np.array([byte_to_length(i) for i in range(256)], dtype=np.float64)
 
 #: One word of a query in one language: the (field, term) pairs that can match it.
 Word = tuple[tuple[str, str], ...]
@@ -79,21 +79,27 @@ def _text(text) -> str:
 
 
 class Scorer:
-    """BM25F scores of (field, term) pairs on one searcher, read once per request."""
+    """BM25F scores of (field, term) pairs on one searcher, read once per request.
+
+    Scores are numpy arrays: per (field, term) the matching document numbers and
+    their scores; per query part a dense array over all document numbers with the
+    mask of the documents matching every word. The arithmetic is Whoosh's; only the
+    order of some additions differs, so scores agree to about 1e-15 (test_search.py).
+    """
 
     def __init__(self, searcher, sets: DocSets):
         self.s = searcher
         self.sets = sets
-        self._scores: dict[tuple[str, str], dict[int, float]] = {}
-        self._parts: dict[PlainPart, dict[int, float]] = {}
+        self._scores: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+        self._parts: dict[PlainPart, tuple[Docs, np.ndarray]] = {}
 
-    def scores(self, field: str, term: str) -> dict[int, float]:
-        """Document number -> BM25F score of `term` in `field` (Whoosh's formula)."""
+    def scores(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """(document numbers ascending, BM25F scores) of `term` in `field`."""
         key = (field, term)
         found = self._scores.get(key)
         if found is not None:
             return found
-        found = {}
+        docs, scores = [], []
         if key in self.s.reader():
             idf = self.s.idf(field, term)
             avg = self.s.avg_field_length(field) or 1
@@ -102,70 +108,73 @@ class Scorer:
                 reader = leaf.reader()
                 if key not in reader:
                     continue
-                lengths = self._lengths(n, reader, field)
-                for ids, weights in _blocks(reader.postings(field, term)):
-                    for doc, tf in zip(ids, weights, strict=True):
-                        found[doc + offset] = c * tf / (tf + k + kb * lengths[doc])
+                ids, weights = codec.arrays(_unfiltered(reader.postings(field, term)))
+                tf = weights.astype(np.float64)
+                lengths = self._lengths(n, reader, field)[ids]
+                docs.append(ids.astype(np.int64) + offset)
+                scores.append(c * tf / (tf + k + kb * lengths))
+        found = (
+            (np.concatenate(docs), np.concatenate(scores))
+            if docs
+            else (np.zeros(0, dtype=np.int64), np.zeros(0))
+        )
         self._scores[key] = found
         return found
 
-    def _lengths(self, n: int, reader, field: str) -> list[int]:
+    def _lengths(self, n: int, reader, field: str) -> np.ndarray:
         """Every document's length of `field` in one segment, read once per index state."""
 
-        def read() -> list[int]:
+        def read() -> np.ndarray:
             column = reader._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
             if column is None:
-                return [0] * reader.doc_count_all()
-            return [_LENGTH[b] for b in column]
+                return np.zeros(reader.doc_count_all())
+            return _LENGTH[np.fromiter(column, dtype=np.uint8)]
 
         return self.sets.kept(("lengths", n, field), read)
 
-    def part_scores(self, part: PlainPart) -> dict[int, float]:
-        """Documents matching every word of `part` -> their score in it, bonus included."""
+    def part_scores(self, part: PlainPart) -> tuple[Docs, np.ndarray]:
+        """Documents matching every word of `part`, and every document's score in it
+        (bonus included; only meaningful where it matches)."""
         found = self._parts.get(part)
         if found is not None:
             return found
-        word_scores = [[self.scores(f, t) for f, t in word] for word in part.words]
-        docs: set[int] | None = None
-        for alternatives in sorted(word_scores, key=lambda alts: sum(map(len, alts))):
-            has = (
-                set().union(*alternatives)
-                if docs is None
-                else {d for d in docs if any(d in s for s in alternatives)}
-            )
-            docs = has
-        found = dict.fromkeys(docs or (), 0.0)
-        for alternatives in word_scores:
-            for scores in alternatives:
-                for doc in found.keys() & scores.keys():
-                    found[doc] += scores[doc]
+        total = np.zeros(self.sets.size)
+        matches = np.ones(self.sets.size, dtype=bool)
+        for word in part.words:
+            has = np.zeros(self.sets.size, dtype=bool)
+            for field, term in word:
+                docs, scores = self.scores(field, term)
+                has[docs] = True
+                total[docs] += scores
+            matches &= has
         if part.primary_bonus:
-            for doc in found.keys() & self.sets.where("lang", part.lang):
-                found[doc] += part.primary_bonus
-        self._parts[part] = found
+            total[self.sets.where("lang", part.lang).mask] += part.primary_bonus
+        found = self._parts[part] = (Docs(matches), total)
         return found
 
     def rank(
         self,
         parts: list[PlainPart],
-        allowed: frozenset[int],
+        allowed: Docs,
         limit: int,
         prefer: str | None,
         prefer_bonus: float,
         slop: int,
     ) -> list[tuple[int, float]]:
         """The best `limit` (document number, score) pairs among `allowed`, best first."""
-        total: dict[int, float] = {}
+        total = np.zeros(self.sets.size)
+        hit = np.zeros(self.sets.size, dtype=bool)
         for part in parts:
-            scores = self.part_scores(part)
-            for doc in scores.keys() & allowed:
-                total[doc] = total.get(doc, 0.0) + scores[doc]
+            matches, scores = self.part_scores(part)
+            here = matches.mask & allowed.mask
+            total[here] += scores[here]
+            hit |= here
         if prefer:
-            for doc in total.keys() & self.sets.where("lang", prefer):
-                total[doc] += prefer_bonus
+            total[hit & self.sets.where("lang", prefer).mask] += prefer_bonus
+        candidates = np.flatnonzero(hit)
         if not any(p.near for p in parts):
-            return _best(total, limit)
-        head = _best(total, limit + RERANK)
+            return _best(candidates, total[candidates], limit)
+        head = _best(candidates, total[candidates], limit + RERANK)
         bonus = self._near(sorted(doc for doc, _ in head), parts, slop)
         boosted = [(doc, score + bonus.get(doc, 0.0)) for doc, score in head]
         return sorted(boosted, key=lambda ds: (-ds[1], ds[0]))[:limit]
@@ -176,9 +185,9 @@ class Scorer:
         for part in parts:
             if not part.near:
                 continue
-            matching = self.part_scores(part)
+            matching = self.part_scores(part)[0]
             for field in dict.fromkeys(f for word in part.words for f, _t in word):
-                scores = [self.scores(field, term) for term in part.near]
+                scores = [self._score_of(field, term, docs) for term in part.near]
                 here = [d for d in docs if d in matching and all(d in s for s in scores)]
                 if not here:
                     continue
@@ -187,6 +196,16 @@ class Scorer:
                     if _in_order_within([p.get(doc, []) for p in places], slop):
                         bonus[doc] = bonus.get(doc, 0.0) + sum(s[doc] for s in scores)
         return bonus
+
+    def _score_of(self, field: str, term: str, docs: list[int]) -> dict[int, float]:
+        """Those of `docs` that `term` occurs in (in `field`) -> its score there."""
+        numbers, scores = self.scores(field, term)
+        at = np.searchsorted(numbers, docs)
+        return {
+            doc: float(scores[i])
+            for doc, i in zip(docs, at.tolist(), strict=True)
+            if i < len(numbers) and numbers[i] == doc
+        }
 
     def values(self, field: str, term: str, docs: list[int], kind: str) -> dict[int, list]:
         """`kind` ("positions", "characters") of `term` in `field` for each of `docs`
@@ -199,27 +218,28 @@ class Scorer:
             reader = leaf.reader()
             if not mine or (field, term) not in reader:
                 continue
-            postings = reader.postings(field, term)
-            for local in mine:
-                if not postings.is_active():
-                    break
-                postings.skip_to(local)
-                if postings.is_active() and postings.id() == local:
-                    found[local + offset] = list(postings.value_as(kind))
+            postings = _unfiltered(reader.postings(field, term))
+            decode = postings.format.decoder(kind)
+            for local, value in codec.values_at(postings, mine).items():
+                found[local + offset] = list(decode(value))
         return found
 
 
-def _best(scores: dict[int, float], n: int) -> list[tuple[int, float]]:
+def _best(docs: np.ndarray, scores: np.ndarray, n: int) -> list[tuple[int, float]]:
     """The n best (document, score) pairs: higher score first, then lower number (as Whoosh).
 
-    The n-th best score is found among plain floats first (fast even for 100,000
-    matches); only the few documents at or above it are sorted with their numbers.
+    The n-th best score is found among the plain scores first (a partial sort, fast
+    even for 100,000 matches); only the few documents at or above it are sorted with
+    their numbers.
     """
-    if n <= 0 or not scores:
+    if n <= 0 or not len(docs):
         return []
-    threshold = heapq.nlargest(n, scores.values())[-1]
-    head = [(doc, score) for doc, score in scores.items() if score >= threshold]
-    return sorted(head, key=lambda ds: (-ds[1], ds[0]))[:n]
+    if len(docs) > n:
+        threshold = np.partition(scores, len(scores) - n)[len(scores) - n]
+        keep = scores >= threshold
+        docs, scores = docs[keep], scores[keep]
+    order = np.lexsort((docs, -scores))[:n]
+    return list(zip(docs[order].tolist(), scores[order].tolist(), strict=True))
 
 
 def _in_order_within(places: list[list[int]], slop: int) -> bool:
@@ -232,17 +252,6 @@ def _in_order_within(places: list[list[int]], slop: int) -> bool:
     return bool(current)
 
 
-def _blocks(postings):
-    """(ids, weights) arrays of a posting list, a block at a time (Whoosh's W3 codec)."""
-    if isinstance(postings, FilterMatcher):
-        postings = postings.child  # deleted documents: the caller's allowed set drops them
-    if isinstance(postings, ListMatcher):  # short lists are kept inside the term's entry
-        ids = postings._ids
-        weights = postings._weights or [postings._all_weights or 1.0] * len(ids)
-        yield ids, weights
-        return
-    while postings.is_active():
-        postings._read_ids()
-        postings._read_weights()
-        yield postings._ids, postings._weights
-        postings._next_block()
+def _unfiltered(postings):
+    """The posting list under Whoosh's deleted-documents filter: the allowed set drops them."""
+    return postings.child if isinstance(postings, FilterMatcher) else postings

@@ -17,7 +17,7 @@ from whoosh.analysis import Token
 from whoosh.highlight import HtmlFormatter
 from whoosh.searching import ResultsPage
 
-from archive.docsets import DocSets
+from archive.docsets import Docs, DocSets
 from archive.document import Document, Translation
 from archive.errors import QueryError
 from archive.languages import LANGUAGES, field_suffix
@@ -133,8 +133,8 @@ class Searcher:
         self.automatic = automatic or {}  # doc id -> {other id: {confidence, evidence}}
         self.sets = DocSets(searcher)
         self.scorer = Scorer(searcher, self.sets)
-        self._union: frozenset[int] | None = None  # what the query matches in any language
-        self._in_lang: dict[str, frozenset[int]] = {}  # ... and in each language
+        self._union: Docs | None = None  # what the query matches in any language
+        self._in_lang: dict[str, Docs] = {}  # ... and in each language
         self._spans: dict[tuple[int, str], list[tuple[int, int]]] = {}  # (doc, field) -> chars
 
     def run(self, request: SearchRequest) -> SearchResults:
@@ -185,7 +185,7 @@ class Searcher:
         dates = self.sets.kept(("dates",), lambda: list(reader.column_reader("date")))
         return heapq.nlargest(limit, allowed, key=lambda d: (dates[d], -d))
 
-    def _page(self, q, page: int, per_page: int, allowed: frozenset[int]):
+    def _page(self, q, page: int, per_page: int, allowed: Docs):
         """One page of hits of a query with syntax, best first (Whoosh scores it).
 
         Ranked exactly: Whoosh's top-N pruning (`replace` with a minimum quality)
@@ -193,34 +193,36 @@ class Searcher:
         """
         limit = page * per_page
         collector = collectors.TopCollector(limit, usequality=False, replace=0)
-        collector = collectors.FilterCollector(collector, set(allowed), None)  # no frozenset
+        collector = collectors.FilterCollector(collector, set(allowed), None)
         self.s.search_with_collector(q, collector)
         return ResultsPage(collector.results(), page, per_page)
 
-    def _matched(self, every: Parsed | None, lang: str | None) -> frozenset[int] | None:
+    def _matched(self, every: Parsed | None, lang: str | None) -> Docs | None:
         """Documents the query matches (in `lang` only, with a filter); None: no query."""
         if every is None:
             return None
         if lang:
             return self._matched_in(every, lang)
         if self._union is None:
-            self._union = frozenset().union(*(self._matched_in(every, x) for x in every.parts))
+            self._union = self.sets.of(())
+            for x in every.parts:
+                self._union = self._union | self._matched_in(every, x)
         return self._union
 
-    def _matched_in(self, every: Parsed, lang: str) -> frozenset[int]:
+    def _matched_in(self, every: Parsed, lang: str) -> Docs:
         """What one language's part matches: from the postings when plain, else Whoosh."""
         if lang not in self._in_lang:
             plain = [p for p in every.plain or () if p.lang == lang]
             if plain:
-                found = frozenset(self.scorer.part_scores(plain[0]))
+                found = self.scorer.part_scores(plain[0])[0]
             elif lang in every.parts:
                 found = self.sets.matching(every.parts[lang])
             else:
-                found = frozenset()
+                found = self.sets.of(())
             self._in_lang[lang] = found
         return self._in_lang[lang]
 
-    def _allowed(self, request: SearchRequest, skip: str | None = None) -> frozenset[int]:
+    def _allowed(self, request: SearchRequest, skip: str | None = None) -> Docs:
         """What the filters let through: documents (not failure records), then each facet."""
         allowed = self.sets.where("state", "ok")
         for name, field_name in (("lang", "languages"), ("kind", "kind"), ("year", "year")):

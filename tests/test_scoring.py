@@ -24,10 +24,12 @@ def test_only_and_of_or_of_terms_is_plain():
 
 
 def test_best_scores_come_first_and_ties_go_to_the_lower_number():
+    import numpy as np
+
     from archive.scoring import _best
 
-    scores = {5: 1.0, 3: 2.0, 9: 2.0, 1: 0.5}
-    assert _best(scores, 2) == [(3, 2.0), (9, 2.0)]
-    assert _best(scores, 3) == [(3, 2.0), (9, 2.0), (5, 1.0)]
-    assert _best(scores, 10) == [(3, 2.0), (9, 2.0), (5, 1.0), (1, 0.5)]
-    assert _best({}, 3) == []
+    docs, scores = np.array([5, 3, 9, 1]), np.array([1.0, 2.0, 2.0, 0.5])
+    assert _best(docs, scores, 2) == [(3, 2.0), (9, 2.0)]
+    assert _best(docs, scores, 3) == [(3, 2.0), (9, 2.0), (5, 1.0)]
+    assert _best(docs, scores, 10) == [(3, 2.0), (9, 2.0), (5, 1.0), (1, 0.5)]
+    assert _best(docs[:0], scores[:0], 3) == []

@@ -206,4 +206,5 @@ def test_plain_queries_rank_from_the_postings_exactly_as_whoosh_does(corpus_arch
             page = searcher._page(parsed.whole, 1, 20, within)
             whoosh = [(h.docnum, h.score) for h in page]
             assert [d for d, _ in fast] == [d for d, _ in whoosh]
-            assert [round(x, 6) for _, x in fast] == [round(x, 6) for _, x in whoosh]
+            # equal but for the order of additions (Whoosh sums a word's fields its way)
+            assert [x for _, x in fast] == pytest.approx([x for _, x in whoosh], rel=1e-12)
