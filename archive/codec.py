@@ -9,8 +9,8 @@ a third of a slow query's time.
 
 Here a block keeps Whoosh's framing (length, block info) but its data is three
 parts: the document numbers as raw 32-bit integers, the weights as raw 32-bit
-floats, then the values (positions, character offsets), compressed, only read
-when a phrase, the proximity bonus or a snippet needs them. `arrays()` reads a
+floats, then the values (positions, character offsets), compressed in chunks,
+only read when a phrase, the proximity bonus or a snippet needs them. `arrays()` reads a
 whole posting list straight into numpy arrays. Blocks are larger (BLOCK_POSTINGS)
 because ranking reads lists whole; `skip_to` walks a block's numbers in memory.
 
@@ -37,8 +37,10 @@ from whoosh.util.numeric import length_to_byte
 
 #: Postings per block: ranking reads whole lists, so few, large blocks.
 BLOCK_POSTINGS = 1024
-#: zlib level of the values part.
+#: zlib level of the values part, and how many postings' values are compressed
+#: together: a snippet needs one document's, so it decompresses one small chunk.
 VALUES_LEVEL = 3
+VALUES_CHUNK = 64
 
 
 class ArchiveCodec(W3Codec):
@@ -86,12 +88,32 @@ class _PostingsWriter(W3PostingsWriter):
 
 
 def _pack(ids: array, weights: array, values: list[bytes], fixedsize) -> bytes:
-    """A block's data: numbers, weights, then the compressed values (when there are any)."""
+    """A block's data: numbers, weights, then the values (when there are any) in
+    chunks of VALUES_CHUNK postings compressed one by one, after their sizes."""
     parts = [ids.tobytes(), weights.tobytes()]
     if fixedsize != 0 and values:
-        lengths = array("I", map(len, values))
-        parts.append(zlib.compress(lengths.tobytes() + b"".join(values), VALUES_LEVEL))
+        chunks = [
+            zlib.compress(
+                array("I", map(len, values[i : i + VALUES_CHUNK])).tobytes()
+                + b"".join(values[i : i + VALUES_CHUNK]),
+                VALUES_LEVEL,
+            )
+            for i in range(0, len(values), VALUES_CHUNK)
+        ]
+        parts.append(array("I", map(len, chunks)).tobytes())
+        parts.extend(chunks)
     return b"".join(parts)
+
+
+def _chunk_values(data, count: int, chunk: int) -> list[bytes]:
+    """The values of one chunk of a block holding `count` postings."""
+    chunks = -(-count // VALUES_CHUNK)
+    sizes = np.frombuffer(data, dtype=np.uint32, count=chunks, offset=8 * count)
+    start = 8 * count + 4 * chunks + int(sizes[:chunk].sum())
+    raw = zlib.decompress(data[start : start + int(sizes[chunk])])
+    n = min(VALUES_CHUNK, count - chunk * VALUES_CHUNK)
+    ends = (np.cumsum(np.frombuffer(raw, dtype=np.uint32, count=n)) + 4 * n).tolist()
+    return [raw[a:b] for a, b in zip([4 * n, *ends[:-1]], ends, strict=True)]
 
 
 class _LeafMatcher(W3LeafMatcher):
@@ -122,14 +144,11 @@ class _LeafMatcher(W3LeafMatcher):
         if self._fixedsize == 0 or len(self._data) == 8 * n:
             self._values = (None,) * n
             return
-        raw = zlib.decompress(self._data[8 * n :])
-        lengths = array("I")
-        lengths.frombytes(raw[: 4 * n])
-        values, at = [], 4 * n
-        for size in lengths:
-            values.append(raw[at : at + size])
-            at += size
-        self._values = values
+        self._values = [
+            value
+            for chunk in range(-(-n // VALUES_CHUNK))
+            for value in _chunk_values(self._data, n, chunk)
+        ]
 
 
 def arrays(matcher) -> tuple[np.ndarray, np.ndarray]:
@@ -184,11 +203,12 @@ def values_at(matcher, wanted: list[int]) -> dict[int, bytes]:
         present = ids[at] == inside
         if not present.any() or len(data) == 8 * count:
             continue
-        raw = zlib.decompress(data[8 * count :])
-        ends = np.cumsum(np.frombuffer(raw, dtype=np.uint32, count=count)) + 4 * count
+        chunks: dict[int, list[bytes]] = {}
         for doc, i in zip(inside[present].tolist(), at[present].tolist(), strict=True):
-            start = int(ends[i - 1]) if i else 4 * count
-            found[doc] = raw[start : int(ends[i])]
+            chunk, place = divmod(i, VALUES_CHUNK)
+            if chunk not in chunks:
+                chunks[chunk] = _chunk_values(data, count, chunk)
+            found[doc] = chunks[chunk][place]
     return found
 
 

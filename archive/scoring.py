@@ -100,19 +100,19 @@ class Scorer:
         if found is not None:
             return found
         docs, scores = [], []
-        if key in self.s.reader():
-            idf = self.s.idf(field, term)
-            avg = self.s.avg_field_length(field) or 1
-            c, k, kb = idf * (K1 + 1), K1 * (1 - B), K1 * B / avg
-            for n, (leaf, offset) in enumerate(self.s.leaf_searchers()):
-                reader = leaf.reader()
-                if key not in reader:
-                    continue
-                ids, weights = codec.arrays(_unfiltered(reader.postings(field, term)))
-                tf = weights.astype(np.float64)
-                lengths = self._lengths(n, reader, field)[ids]
-                docs.append(ids.astype(np.int64) + offset)
-                scores.append(c * tf / (tf + k + kb * lengths))
+        for n, (leaf, offset) in enumerate(self.s.leaf_searchers()):
+            reader = leaf.reader()
+            if key not in reader:
+                continue
+            if not docs:  # the first segment holding the term: the whole index's figures
+                idf = self.s.idf(field, term)
+                avg = self.s.avg_field_length(field) or 1
+                c, k, kb = idf * (K1 + 1), K1 * (1 - B), K1 * B / avg
+            ids, weights = codec.arrays(_unfiltered(reader.postings(field, term)))
+            tf = weights.astype(np.float64)
+            lengths = self._lengths(n, reader, field)[ids]
+            docs.append(ids.astype(np.int64) + offset)
+            scores.append(c * tf / (tf + k + kb * lengths))
         found = (
             (np.concatenate(docs), np.concatenate(scores))
             if docs
