@@ -265,7 +265,9 @@ def _apply(
     update = confirmed.update + [p for p in confirmed.touch if indexed_states[p][1] != "ok"]
     update += [p for p in steps.unchanged if indexed_states[p][1] == "retry"]
     report.unchanged -= sum(1 for p in steps.unchanged if indexed_states[p][1] == "retry")
-    to_extract = steps.add + update
+    # Largest files first: a big PDF started last would keep one core busy alone at
+    # the end while the others wait.
+    to_extract = sorted(steps.add + update, key=lambda p: (-found.files[p].size, p))
     jobs = options.jobs or os.cpu_count() or 1
 
     timing = dict.fromkeys(("extract", "detect", "write", "pages", "text_mb"), 0.0)
