@@ -32,6 +32,7 @@ from whoosh.codec.whoosh3 import (
     W3LeafMatcher,
     W3PostingsWriter,
 )
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.system import _INT_SIZE, unpack_int
 from whoosh.util.numeric import length_to_byte
 
@@ -151,65 +152,69 @@ class _LeafMatcher(W3LeafMatcher):
         ]
 
 
-def arrays(matcher) -> tuple[np.ndarray, np.ndarray]:
-    """(document numbers, weights) of a whole posting list, as numpy arrays.
+class PostingList:
+    """One term's postings in one segment, read from disk once: the numbers and
+    weights as numpy arrays, the values cut out on demand.
 
-    `matcher` comes from a segment reader's `postings()`; lists written by this codec
-    are read block by block without decoding anything; a list inlined in its term
-    entry, or written by another codec, goes through the matcher.
+    `matcher` comes from a segment reader's `postings()` (under its deleted-documents
+    filter, if any). Lists written by this codec are read block by block without
+    decoding anything; a list inlined in its term entry, or written by another
+    codec, goes through the matcher.
     """
-    if isinstance(matcher, _LeafMatcher):
-        ids, weights = [], []
-        for count, data in _blocks(matcher):
-            ids.append(np.frombuffer(data, dtype=np.uint32, count=count))
-            weights.append(np.frombuffer(data, dtype=np.float32, count=count, offset=4 * count))
-        if len(ids) == 1:
-            return ids[0], weights[0]
-        return np.concatenate(ids), np.concatenate(weights)
-    ids, weights = [], []
-    while matcher.is_active():
-        ids.append(matcher.id())
-        weights.append(matcher.weight())
-        matcher.next()
-    return np.array(ids, dtype=np.uint32), np.array(weights, dtype=np.float32)
 
+    def __init__(self, matcher):
+        if isinstance(matcher, FilterMatcher):
+            matcher = matcher.child  # deleted documents: callers' allowed sets drop them
+        self.format = matcher.format
+        if isinstance(matcher, _LeafMatcher):
+            self._blocks = list(_blocks(matcher))
+            self._ids = [np.frombuffer(d, dtype=np.uint32, count=n) for n, d in self._blocks]
+            weights = [
+                np.frombuffer(d, dtype=np.float32, count=n, offset=4 * n) for n, d in self._blocks
+            ]
+            self._inline: dict[int, bytes] | None = None
+        else:
+            ids, weights, values = [], [], []
+            while matcher.is_active():
+                ids.append(matcher.id())
+                weights.append(matcher.weight())
+                values.append(matcher.value())
+                matcher.next()
+            self._ids = [np.array(ids, dtype=np.uint32)]
+            weights = [np.array(weights, dtype=np.float32)]
+            self._inline = dict(zip(ids, values, strict=True))
+        self.ids = self._ids[0] if len(self._ids) == 1 else np.concatenate(self._ids)
+        self.weights = weights[0] if len(weights) == 1 else np.concatenate(weights)
 
-def values_at(matcher, wanted: list[int]) -> dict[int, bytes]:
-    """The encoded values (positions, character offsets) of the `wanted` documents
-    (ascending segment numbers) that are in the posting list.
+    def values_at(self, wanted: list[int]) -> dict[int, bytes]:
+        """The encoded values (positions, character offsets) of the `wanted` documents
+        (ascending segment numbers) that are in the list.
 
-    Only the blocks holding some of them are decompressed, and only their values
-    are cut out: a snippet needs a few documents of a list of 100,000.
-    """
-    found: dict[int, bytes] = {}
-    if not isinstance(matcher, _LeafMatcher):
-        for doc in wanted:
-            if not matcher.is_active():
+        Only the chunks holding some of them are decompressed: a snippet needs a
+        few documents of a list of 100,000.
+        """
+        if self._inline is not None:
+            return {doc: self._inline[doc] for doc in wanted if doc in self._inline}
+        found: dict[int, bytes] = {}
+        targets = np.asarray(wanted, dtype=np.int64)
+        for ids, (count, data) in zip(self._ids, self._blocks, strict=True):
+            if not len(targets):
                 break
-            matcher.skip_to(doc)
-            if matcher.is_active() and matcher.id() == doc:
-                found[doc] = matcher.value()
+            inside = targets[targets <= ids[-1]]
+            targets = targets[len(inside) :]
+            if not len(inside):
+                continue
+            at = np.searchsorted(ids, inside)
+            present = ids[at] == inside
+            if not present.any() or len(data) == 8 * count:
+                continue
+            chunks: dict[int, list[bytes]] = {}
+            for doc, i in zip(inside[present].tolist(), at[present].tolist(), strict=True):
+                chunk, place = divmod(i, VALUES_CHUNK)
+                if chunk not in chunks:
+                    chunks[chunk] = _chunk_values(data, count, chunk)
+                found[doc] = chunks[chunk][place]
         return found
-    targets = np.asarray(wanted, dtype=np.int64)
-    for count, data in _blocks(matcher):
-        if not len(targets):
-            break
-        ids = np.frombuffer(data, dtype=np.uint32, count=count)
-        inside = targets[targets <= ids[-1]]
-        targets = targets[len(inside) :]
-        if not len(inside):
-            continue
-        at = np.searchsorted(ids, inside)
-        present = ids[at] == inside
-        if not present.any() or len(data) == 8 * count:
-            continue
-        chunks: dict[int, list[bytes]] = {}
-        for doc, i in zip(inside[present].tolist(), at[present].tolist(), strict=True):
-            chunk, place = divmod(i, VALUES_CHUNK)
-            if chunk not in chunks:
-                chunks[chunk] = _chunk_values(data, count, chunk)
-            found[doc] = chunks[chunk][place]
-    return found
 
 
 def _blocks(m: _LeafMatcher):

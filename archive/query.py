@@ -89,11 +89,18 @@ class Parsed:
 
     def terms(self, fieldname: str) -> set[str]:
         """The analysed terms the query looks for in one field (for snippets)."""
-        return {
-            text.decode("utf-8") if isinstance(text, bytes) else text
-            for name, text in self.whole.iter_all_terms()
-            if name == fieldname
-        }
+        return set(_terms_by_field(self.whole).get(fieldname, ()))
+
+
+@lru_cache(maxsize=256)
+def _terms_by_field(q: query.Query) -> dict[str, tuple[str, ...]]:
+    """Field name -> the terms a query looks for there (walking the tree once; the
+    parsed queries are cached, so a repeated search does not walk it again)."""
+    found: dict[str, dict[str, None]] = {}
+    for name, text in q.iter_all_terms():
+        text = text.decode("utf-8") if isinstance(text, bytes) else text
+        found.setdefault(name, {})[text] = None
+    return {name: tuple(texts) for name, texts in found.items()}
 
 
 @lru_cache(maxsize=1)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from whoosh import query
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 from archive import codec
@@ -91,6 +91,7 @@ class Scorer:
         self.s = searcher
         self.sets = sets
         self._scores: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+        self._lists: dict[tuple[int, str, str], codec.PostingList | None] = {}
         self._parts: dict[PlainPart, tuple[Docs, np.ndarray]] = {}
 
     def scores(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
@@ -102,16 +103,16 @@ class Scorer:
         docs, scores = [], []
         for n, (leaf, offset) in enumerate(self.s.leaf_searchers()):
             reader = leaf.reader()
-            if key not in reader:
+            postings = self._list(n, reader, field, term)
+            if postings is None:
                 continue
             if not docs:  # the first segment holding the term: the whole index's figures
                 idf = self.s.idf(field, term)
                 avg = self.s.avg_field_length(field) or 1
                 c, k, kb = idf * (K1 + 1), K1 * (1 - B), K1 * B / avg
-            ids, weights = codec.arrays(_unfiltered(reader.postings(field, term)))
-            tf = weights.astype(np.float64)
-            lengths = self._lengths(n, reader, field)[ids]
-            docs.append(ids.astype(np.int64) + offset)
+            tf = postings.weights.astype(np.float64)
+            lengths = self._lengths(n, reader, field)[postings.ids]
+            docs.append(postings.ids.astype(np.int64) + offset)
             scores.append(c * tf / (tf + k + kb * lengths))
         found = (
             (np.concatenate(docs), np.concatenate(scores))
@@ -120,6 +121,16 @@ class Scorer:
         )
         self._scores[key] = found
         return found
+
+    def _list(self, n: int, reader, field: str, term: str) -> codec.PostingList | None:
+        """The posting list of `term` in segment n, read once per request (None: absent)."""
+        key = (n, field, term)
+        if key not in self._lists:
+            try:  # one term lookup, not a check and then a lookup
+                self._lists[key] = codec.PostingList(reader.postings(field, term))
+            except TermNotFound:
+                self._lists[key] = None
+        return self._lists[key]
 
     def _lengths(self, n: int, reader, field: str) -> np.ndarray:
         """Every document's length of `field` in one segment, read once per index state."""
@@ -215,12 +226,13 @@ class Scorer:
         for n, (leaf, offset) in enumerate(leaves):
             end = leaves[n + 1][1] if n + 1 < len(leaves) else float("inf")
             mine = [d - offset for d in docs if offset <= d < end]
-            reader = leaf.reader()
-            if not mine or (field, term) not in reader:
+            if not mine:
                 continue
-            postings = _unfiltered(reader.postings(field, term))
+            postings = self._list(n, leaf.reader(), field, term)
+            if postings is None:
+                continue
             decode = postings.format.decoder(kind)
-            for local, value in codec.values_at(postings, mine).items():
+            for local, value in postings.values_at(mine).items():
                 found[local + offset] = list(decode(value))
         return found
 
@@ -250,8 +262,3 @@ def _in_order_within(places: list[list[int]], slop: int) -> bool:
         if not current:
             return False
     return bool(current)
-
-
-def _unfiltered(postings):
-    """The posting list under Whoosh's deleted-documents filter: the allowed set drops them."""
-    return postings.child if isinstance(postings, FilterMatcher) else postings

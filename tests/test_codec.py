@@ -59,8 +59,8 @@ def test_postings_read_back_as_whoosh_wrote_them(indexes, term):
         for kind in ("positions", "characters"):
             expected = _walk(readers["whoosh"].postings("body", term), kind)
             assert _walk(readers["ours"].postings("body", term), kind) == expected
-        ours = readers["ours"].postings("body", term)
-        ids, weights = codec.arrays(getattr(ours, "child", ours))
+        ours = codec.PostingList(readers["ours"].postings("body", term))
+        ids, weights = ours.ids, ours.weights
         plain = readers["whoosh"].postings("body", term)
         everything = _walk(getattr(plain, "child", plain), "positions")
         assert ids.tolist() == [d for d, _w, _v in everything]
@@ -73,10 +73,9 @@ def test_postings_read_back_as_whoosh_wrote_them(indexes, term):
 def test_values_of_a_few_documents_come_from_their_chunks_only(indexes):
     wanted = [0, 5, 64, 65, BLOCK_POSTINGS + 5, 2 * BLOCK_POSTINGS + VALUES_CHUNK + 5, DOCS + 9]
     with indexes["ours"].reader() as reader, indexes["whoosh"].reader() as plain:
-        postings = reader.postings("body", "rare")
-        leaf = getattr(postings, "child", postings)  # under the deleted-documents filter
-        found = codec.values_at(leaf, wanted)
-        decode = leaf.format.decoder("characters")
+        postings = codec.PostingList(reader.postings("body", "rare"))
+        found = postings.values_at(wanted)
+        decode = postings.format.decoder("characters")
         expected = {
             d: v for d, _w, v in _walk(plain.postings("body", "rare"), "characters") if d in wanted
         }
