@@ -32,6 +32,9 @@ MAX_QUERY_CHARS = 500
 MAX_PER_PAGE = 100
 SNIPPET_CHARS = 240
 SORTS = ("relevance", "date")
+#: Distinct words a did-you-mean looks up: each costs a fuzzy walk of the vocabulary,
+#: and `title:title:...` (80 words) took 4-7 s. Enough for any real query.
+SUGGEST_WORDS = 8
 
 
 @dataclass(frozen=True)
@@ -361,17 +364,26 @@ class Searcher:
         reader = self.s.reader()
         fields = [vocabulary_field(lang) for lang in langs]
         known = lambda w: any(reader.doc_frequency(f, w) for f in fields)  # noqa: E731
+        closest: dict[str, str | None] = {}  # each distinct word looked up once
+
+        def nearest(low: str) -> str | None:
+            if low not in closest:
+                closest[low] = None
+                if len(closest) <= SUGGEST_WORDS and not known(low):
+                    for field_name in fields:
+                        options = self.s.corrector(field_name).suggest(low, limit=1, maxdist=2)
+                        if options:
+                            closest[low] = options[0]
+                            break
+            return closest[low]
+
         changed = False
         out = []
         for word in re.findall(r"\w+|\W+", text):
-            low = word.lower()
-            if re.fullmatch(r"[^\W\d_]{3,}", word) and not known(low):
-                for field_name in fields:
-                    options = self.s.corrector(field_name).suggest(low, limit=1, maxdist=2)
-                    if options:
-                        word = options[0].capitalize() if word[0].isupper() else options[0]
-                        changed = True
-                        break
+            better = nearest(word.lower()) if re.fullmatch(r"[^\W\d_]{3,}", word) else None
+            if better:
+                word = better.capitalize() if word[0].isupper() else better
+                changed = True
             out.append(word)
         return "".join(out) if changed else None
 

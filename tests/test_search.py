@@ -92,6 +92,16 @@ def test_did_you_mean_offers_the_indexed_word(sample_archive):
     assert sample_archive.search(results.suggestion).total > 0
 
 
+def test_did_you_mean_looks_each_word_up_once_and_only_the_first_few(sample_archive):
+    from archive.search import SUGGEST_WORDS
+
+    repeated = sample_archive.search(" ".join(["Radikalisirung"] * 3))
+    assert repeated.suggestion == " ".join(["Radikalisierung"] * 3)
+    noise = [f"xq{chr(97 + i)}zzy" for i in range(SUGGEST_WORDS)]
+    late = sample_archive.search(" ".join([*noise, "Radikalisirung"]))
+    assert late.total == 0 and late.suggestion is None  # the ninth distinct word: not looked up
+
+
 def test_facets_count_languages_and_kinds_for_the_query(sample_archive):
     facets = sample_archive.search("Einbruch OR cambriolage OR burglary").facets
     assert facets["lang"]["de"] >= 1 and facets["lang"]["fr"] >= 1
