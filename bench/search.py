@@ -138,23 +138,29 @@ def load(port: int, paths: list[str], clients: int, seconds: float) -> dict:
             "latency": percentiles(times)}  # fmt: skip
 
 
+#: (server processes, threads per process) of the load runs: the default, two
+#: processes, and two processes with few threads (threads share a core).
+SERVERS = ((1, 8), (2, 8), (2, 2))
+
+
 def load_table(arch, size: int, queries, seconds: float) -> list[list[str]]:
-    """Search and document pages under 1, 8 and 32 clients, with 1 and 2 server processes."""
+    """Search and document pages under 1, 8 and 32 clients, for each of SERVERS."""
     rows = []
     docs = arch.documents_page(1, 50)[1]
     searches = ["/?" + urllib.parse.urlencode({"q": q}) for _w, _l, q in queries]
     pages = [f"/documents/{d.id}" for d in docs]
-    for processes in (1, 2):
+    for processes, threads in SERVERS:
         with tempfile.TemporaryDirectory() as tmp:
             log = Path(tmp) / "server.log"
-            with served(arch.documents, arch.store.root, log, 8, processes) as server:
+            with served(arch.documents, arch.store.root, log, threads, processes) as server:
                 for paths in (searches, pages):  # every process opens the index first
                     load(server.port, paths, 8, 3)
                 for label, paths in (("search page", searches), ("document page", pages)):
                     for clients in (1, 8, 32):
                         r = load(server.port, paths, clients, seconds)
                         rows.append([
-                            f"{size:,}", label, str(processes), str(clients), str(r["requests"]),
+                            f"{size:,}", label, str(processes), str(threads), str(clients),
+                            str(r["requests"]),
                             f"{r['rps']:.1f}", *(f"{x:.0f}" for x in r["latency"]),
                             str(r["errors"]),
                         ])  # fmt: skip
@@ -220,11 +226,11 @@ def main() -> None:
     head = ["documents", "mode", "language filter", "words", "p50 ms", "p95 ms", "p99 ms"]
     print("### Search latency (10 hits with snippets)\n\n" + table(head, latency_rows, 3))
     if load_rows:
-        head = ["documents", "page", "server processes", "clients", "requests", "requests/s"]
-        head += ["p50 ms", "p95 ms", "p99 ms", "errors"]
+        head = ["documents", "page", "server processes", "threads", "clients", "requests"]
+        head += ["requests/s", "p50 ms", "p95 ms", "p99 ms", "errors"]
         print(
-            f"\n### Web under load ({args.seconds:.0f} s per row, keep-alive clients, "
-            "8 threads per server process)\n\n" + table(head, load_rows, 2)
+            f"\n### Web under load ({args.seconds:.0f} s per row, keep-alive clients)\n\n"
+            + table(head, load_rows, 2)
         )
     head = ["documents", "text MB", "index MB", "index MB per 1,000 docs"]
     head += ["index MB per text MB", "server private MB", "server mapped files MB"]
