@@ -60,6 +60,7 @@ class AlignDoc:
     date: str | None = None  # ISO date the file or its sidecar gives (not the file time)
     mime: str = ""
     group: str | None = None  # already grouped (explicit or by name): never regrouped
+    marks: tuple[str, ...] = ()  # anchors and image file names (`Extracted.marks`)
     #: `features_of(doc)` computed earlier (kept by the caller, keyed by the document's
     #: fingerprint and PROFILE_VERSION); the text is then not read again.
     features: Profile | None = field(default=None, compare=False, repr=False)
@@ -69,7 +70,7 @@ def features_of(doc: AlignDoc) -> Profile:
     """The document's evidence: a pure function of its text, title and language."""
     if doc.features is not None:
         return doc.features
-    return profile(doc.text, doc.title, doc.lang)
+    return profile(doc.text, doc.title, doc.lang, doc.marks)
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ KIND_WEIGHTS = {
     "s": 1.2,
     "w": 1.0,
     "t": 3.0,
+    "a": 1.5,
     "m": 1.0,
     "k": 0.5,
     "b": 1.0,
@@ -270,7 +272,7 @@ class _Scoring:
         for f in shared:
             by_kind[f[0]].append(f[2:])
         reasons = []
-        for kind in ("d", "u", "e", "n", "c", "w", "x", "t", "y", "m"):
+        for kind in ("d", "u", "e", "n", "c", "a", "w", "x", "t", "y", "m"):
             values = by_kind.get(kind)
             if not values or not KIND_WEIGHTS[kind]:
                 continue  # evidence that does not count is not shown
@@ -302,15 +304,21 @@ class _Scoring:
         Two flyers of one series share a header and a footer (date, address, phone
         number) and nothing in between; a translation shares names and numbers all
         through. Measured as the share of letters in paragraphs holding a shared rare
-        feature, for the document where it is smaller.
+        feature, for the document where it is smaller; or, when that is more, as the
+        share of rare marks (anchors, images) the two share, of the richer one's: a page
+        whose paragraphs keep their ids is covered even if its words are all translated.
         """
-        shared = {
-            f
-            for f in self.features[i].keys() & self.features[j].keys()
-            if f[0] in _CONTENT_KINDS and self.df[f] <= self.spread_df
-        }
+        common = self.features[i].keys() & self.features[j].keys()
+        shared = {f for f in common if f[0] in _CONTENT_KINDS and self.df[f] <= self.spread_df}
         coverage = min(self._covered(i, shared), self._covered(j, shared))
+        marks = max(self._rare_marks(i), self._rare_marks(j))
+        if marks:
+            rare = sum(1 for f in common if f[0] == "a" and self.df[f] <= self.spread_df)
+            coverage = max(coverage, rare / marks)
         return SPREAD_FLOOR + (1 - SPREAD_FLOOR) * min(1.0, coverage / SPREAD_FULL) ** 2
+
+    def _rare_marks(self, i: int) -> int:
+        return sum(1 for f in self.features[i] if f[0] == "a" and self.df[f] <= self.spread_df)
 
     def _covered(self, i: int, shared: set[str]) -> float:
         pieces = self.profiles[i].pieces
