@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.align import AlignDoc, align, drift, features_of
+from indexer.align import AlignDoc, align, drift, features_of, score_pairs
 from indexer.align_dates import find_dates
 from indexer.align_features import ShapeSequence, fold, profile, shape_similarity
 from indexer.align_glossary import concepts
@@ -293,6 +293,81 @@ def test_a_help_page_without_translation_stays_alone_despite_the_sites_template(
     assert not any("zoom-out.de.html" in group for group in alignment.groups)
     without_marks = align([replace(d, marks=()) for d in help_site(tmp_path)])
     assert ("zoom-in.de.html", "zoom-in.en.html", "zoom-in.fr.html") not in without_marks.groups
+
+
+def marked_page(tmp_path: Path, name: str, lang: str, title: str, paragraphs) -> AlignDoc:
+    """A help page whose paragraphs carry the ids its translations keep."""
+    body = "".join(f'<p id="{par_id}">{text}</p>' for par_id, text in paragraphs)
+    page = tmp_path / f"{name}.{lang}.html"
+    page.write_text(f"<html><head><title>{title}</title></head><body>{body}</body></html>")
+    extracted = extract(page)
+    text = "\n\n".join(s.text for s in extracted.segments)
+    return AlignDoc(
+        page.name, page.name, lang, text, title, mime="text/html", marks=extracted.marks
+    )
+
+
+def test_a_sibling_page_embedding_half_of_a_page_scores_far_below_its_translation(tmp_path):
+    kept = "Zeilen mit geschützten Zellen bleiben erhalten, und eine Meldung nennt die erste davon."
+    key = "Um nur den Inhalt einer Zelle zu löschen, drücken Sie Entf oder die Rücktaste."
+    english = marked_page(
+        tmp_path,
+        "delete-rows",
+        "en",
+        "Delete Rows",
+        [
+            ("par_id3149514", "Deletes the selected rows from the table."),
+            ("par_id3153091", "Choose Table - Delete - Rows."),
+            (
+                "par_id3145069",
+                "Rows that contain protected cells are kept, and a message names the first.",
+            ),
+            ("par_id3147299", "To delete only the contents of a cell, press Delete or Backspace."),
+        ],
+    )
+    german = marked_page(
+        tmp_path,
+        "delete-rows",
+        "de",
+        "Zeilen löschen",
+        [
+            ("par_id3149514", "Löscht die ausgewählten Zeilen aus der Tabelle."),
+            ("par_id3153091", "Wählen Sie Tabelle – Löschen – Zeilen."),
+            ("par_id3145069", kept),
+            ("par_id3147299", key),
+        ],
+    )
+    sibling = marked_page(
+        tmp_path,
+        "delete-columns",
+        "de",
+        "Spalten löschen",
+        [
+            ("par_id3159266", "Löscht die ausgewählten Spalten aus der Tabelle."),
+            ("par_id3153092", "Wählen Sie Tabelle – Löschen – Spalten."),
+            ("par_id3145069", kept),
+            ("par_id3147299", key),
+        ],
+    )
+    others = [
+        marked_page(
+            tmp_path,
+            f"other{n}",
+            "en" if n % 2 else "fr",
+            f"Page {n}",
+            [
+                (f"par_id31{n}0001", f"Other text number {n} about something."),
+                (f"par_id31{n}0002", f"Another paragraph {n}."),
+                (f"par_id31{n}0003", "Third."),
+            ],
+        )
+        for n in range(6)
+    ]
+    pairs, _scored = score_pairs([english, german, sibling, *others])
+    score = {frozenset((p.a, p.b)): p.score for p in pairs}
+    translation = score[frozenset((english.id, german.id))]
+    # it shares half of the marks: 2.5 times below without the MARKS_FLOOR factor
+    assert score[frozenset((english.id, sibling.id))] < translation / 3
 
 
 # -- staff decisions and existing groups ---------------------------------------------
