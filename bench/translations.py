@@ -11,7 +11,8 @@ Real parallel documents whose file names are hidden from the aligner:
   is its own group, so the same book in another format is a near miss.
 
 Text comes from the project's own extractor; the aligner sees an opaque id, the
-language, the text, the title, page count, date and MIME type, never the path.
+language, the text, the title, page count, date, MIME type and the HTML marks (anchors,
+image file names: `Extracted.marks`), never the path.
 Prints Markdown tables: precision, recall and F1 over pairs per source and per
 language pair, and the time `align()` takes for 10,000 documents.
 
