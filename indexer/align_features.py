@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -29,6 +30,7 @@ KINDS = {
     "s": "section numbers",
     "w": "names and terms",
     "t": "title words",
+    "a": "anchors and images",
     "x": "glossary concepts",
     "y": "title concepts",
     "k": "word stems",
@@ -114,11 +116,13 @@ def stopwords() -> frozenset[str]:
     return frozenset(fold(w) for lang in LANGUAGES.values() for w in lang.stopwords)
 
 
-def profile(text: str, title: str = "", lang: str = "") -> Profile:
-    """Features of a text (and its title) in `lang`; pure and deterministic.
+def profile(text: str, title: str = "", lang: str = "", marks: Sequence[str] = ()) -> Profile:
+    """Features of a text (and its title, and its markup's `marks`) in `lang`; pure.
 
     The language only adds glossary concepts (`x:`). The text is read piece by piece
-    (runs of paragraphs, see PIECES), so each feature's place comes for free.
+    (runs of paragraphs, see PIECES), so each feature's place comes for free. `marks`
+    (`Extracted.marks`: anchors, image file names) become `a:` features: a help page
+    of two sentences may share no word with its translation, but every paragraph id.
     """
     folded = fold(text)
     blocks = folded.split("\n\n")
@@ -140,6 +144,9 @@ def profile(text: str, title: str = "", lang: str = "") -> Profile:
         if len(token) >= MIN_WORD and token not in stopwords():
             for feature in ("t:" + token, *("y:" + c for c in concepts(token, lang))):
                 bag[feature] = bag.get(feature, 0) + 1
+    for mark in marks:
+        feature = "a:" + fold(mark)
+        bag[feature] = bag.get(feature, 0) + 1
     bag[f"b:{len(lengths)}"] = 1
     shapes = [str(int(math.log(n + 1, SHAPE_BASE))) for n in lengths]
     for x in range(len(shapes) - 2):

@@ -34,6 +34,10 @@ class Extracted:
     pages: int | None = None
     date: str | None = None  # ISO date the file itself claims (PDF metadata)
     ocr_pages: tuple[int, ...] = ()  # pages whose text was recognised from the picture
+    #: Anchors (`id`, `name`) and image file names of an HTML page's visible part, in order:
+    #: translation tools rewrite the text and leave the markup alone, so the language
+    #: versions of a page share them (evidence for `indexer.align`, never shown).
+    marks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -201,7 +205,7 @@ _VOID_TAGS = frozenset(
 
 
 class _VisibleText(HTMLParser):
-    """Collects the visible text by block, the <title> and the first <h1>."""
+    """Collects the visible text by block, the <title>, the first <h1> and the marks."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -212,6 +216,7 @@ class _VisibleText(HTMLParser):
         self._in_h1 = False
         self.title_parts: list[str] = []
         self.h1_parts: list[str] = []
+        self.marks: list[str] = []
 
     def _flush(self):
         text = clean("".join(self._current))
@@ -224,6 +229,8 @@ class _VisibleText(HTMLParser):
             self._in_title = True
         elif tag in _HIDDEN_TAGS and tag not in _VOID_TAGS:
             self._hidden.append(tag)
+        if not self._hidden and not self._in_title:
+            self.marks.extend(_marks(tag, attrs))
         if tag in _BLOCK_TAGS:
             self._flush()
         if tag == "h1" and not self.h1_parts:
@@ -253,6 +260,28 @@ class _VisibleText(HTMLParser):
         self._flush()
 
 
+#: Longer attribute values are data, not names (inline images, generated blobs).
+MAX_MARK = 80
+
+
+def _marks(tag: str, attrs: list[tuple[str, str | None]]) -> list[str]:
+    """`#anchor` for an element's id or name, `img:file.png` for an image's file name.
+
+    Only the image's file name, never its folder: folders often name the language.
+    """
+    found = []
+    for name, value in attrs:
+        if not value or len(value) > MAX_MARK:
+            continue
+        if name in ("id", "name"):
+            found.append("#" + value.strip())
+        elif name == "src" and tag == "img" and not value.startswith("data:"):
+            file_name = value.split("?")[0].split("#")[0].rstrip("/").rsplit("/", 1)[-1]
+            if file_name:
+                found.append("img:" + file_name)
+    return found
+
+
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
 
 
@@ -280,7 +309,9 @@ def extract_html(path: Path, data: bytes, ocr: OcrOptions | None = None) -> Extr
     parser.feed(decode_html(data))
     parser.close()
     title = clean(" ".join(parser.title_parts)) or clean(" ".join(parser.h1_parts)) or None
-    return Extracted(tuple(RawSegment(b) for b in parser.blocks), title, "text/html")
+    return Extracted(
+        tuple(RawSegment(b) for b in parser.blocks), title, "text/html", marks=tuple(parser.marks)
+    )
 
 
 # -- PDF -----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.align import AlignDoc, align, drift, features_of
+from indexer.align import AlignDoc, align, drift, features_of, score_pairs
 from indexer.align_dates import find_dates
 from indexer.align_features import ShapeSequence, fold, profile, shape_similarity
 from indexer.align_glossary import concepts
@@ -184,6 +184,190 @@ def test_a_chapter_does_not_link_to_a_different_chapter_when_its_translation_is_
     assert not any("c013.html" in group and len(group) == 3 for group in alignment.groups)
     for group in alignment.groups:
         assert "c013.html" not in group or set(group) <= {"c013.html", "c015.html"}
+
+
+HELP_PAGE = """<html><head><title>{title}</title></head><body>
+<header id="TopLeftHeader"><a href="{lang}/index.html">{help}</a></header>
+<div id="DisplayArea"><a name="{bookmark}"></a><h1 id="hd_{bookmark}">{title}</h1>
+<p id="par_{first}">{body}</p>
+<p id="par_{second}"><img src="media/icon-themes/cmd/{icon}" alt="">{title}</p></div>
+<footer id="Footer">{help}</footer></body></html>"""
+HELP = {"de": "Hilfe", "en": "Help", "fr": "Aide"}
+ZOOM_IN = {
+    "de": ("Maßstab vergrößern", "Vergrößert die Bildschirmanzeige des Dokuments."),
+    "en": ("Zoom In", "Enlarges the screen display of the document."),
+    "fr": ("Zoom avant", "Agrandit l'affichage du document à l'écran."),
+}
+ZOOM_OUT = {"de": ("Maßstab verkleinern", "Verkleinert die Bildschirmanzeige des Dokuments.")}
+
+
+def help_page(tmp_path: Path, name: str, lang: str, texts, ids: tuple[str, ...], icon: str):
+    """A short help page as a help system exports it: ids and icons kept in every language."""
+    title, body = texts[lang]
+    page = tmp_path / f"{name}.{lang}.html"
+    html = HELP_PAGE.format(
+        title=title,
+        body=body,
+        lang=lang,
+        help=HELP[lang],
+        bookmark=ids[0],
+        first=ids[1],
+        second=ids[2],
+        icon=icon,
+    )
+    page.write_text(html, encoding="utf-8")
+    extracted = extract(page)
+    return AlignDoc(
+        id=page.name,
+        path=page.name,
+        lang=lang,
+        text="\n\n".join(s.text for s in extracted.segments),
+        title=extracted.title or "",
+        mime=extracted.mime,
+        marks=extracted.marks,
+    )
+
+
+PRINT = {
+    "en": ("Print", "Prints the current document, the selection, or the pages you specify."),
+    "fr": ("Imprimer", "Imprime le document actif, la sélection ou les pages que vous indiquez."),
+}
+SAVE = {
+    "en": ("Save", "Saves the current document."),
+    "fr": ("Enregistrer", "Enregistre le document actif."),
+}
+
+
+def help_site(tmp_path: Path) -> list[AlignDoc]:
+    """Zoom In in three languages, Zoom Out in German only, Print and Save in en and fr."""
+    pages = [
+        help_page(
+            tmp_path,
+            "zoom-in",
+            lang,
+            ZOOM_IN,
+            ("id3148491", "id3145069", "id3155854"),
+            "sc_zoomin.svg",
+        )
+        for lang in ("de", "en", "fr")
+    ]
+    pages.append(
+        help_page(
+            tmp_path,
+            "zoom-out",
+            "de",
+            ZOOM_OUT,
+            ("id3159096", "id3150398", "id3153192"),
+            "sc_zoomout.svg",
+        )
+    )
+    for lang in ("en", "fr"):
+        pages.append(
+            help_page(
+                tmp_path,
+                "print",
+                lang,
+                PRINT,
+                ("id3154100", "id3156027", "id3150127"),
+                "sc_print.svg",
+            )
+        )
+        pages.append(
+            help_page(
+                tmp_path, "save", lang, SAVE, ("id3147543", "id3153255", "id3152551"), "sc_save.svg"
+            )
+        )
+    return pages
+
+
+def test_short_help_pages_link_by_the_anchors_their_translations_keep(tmp_path):
+    # Without the marks, "Maßstab vergrößern" shares no number, name or word with "Zoom In".
+    alignment = align(help_site(tmp_path))
+    assert ("zoom-in.de.html", "zoom-in.en.html", "zoom-in.fr.html") in alignment.groups
+    german = next(lk for lk in alignment.links if "zoom-in.de.html" in (lk.a, lk.b))
+    assert any("anchors and images: " in r and "#par_id3145069" in r for r in german.evidence)
+
+
+def test_a_help_page_without_translation_stays_alone_despite_the_sites_template(tmp_path):
+    alignment = align(help_site(tmp_path))
+    assert not any("zoom-out.de.html" in group for group in alignment.groups)
+    without_marks = align([replace(d, marks=()) for d in help_site(tmp_path)])
+    assert ("zoom-in.de.html", "zoom-in.en.html", "zoom-in.fr.html") not in without_marks.groups
+
+
+def marked_page(tmp_path: Path, name: str, lang: str, title: str, paragraphs) -> AlignDoc:
+    """A help page whose paragraphs carry the ids its translations keep."""
+    body = "".join(f'<p id="{par_id}">{text}</p>' for par_id, text in paragraphs)
+    page = tmp_path / f"{name}.{lang}.html"
+    page.write_text(f"<html><head><title>{title}</title></head><body>{body}</body></html>")
+    extracted = extract(page)
+    text = "\n\n".join(s.text for s in extracted.segments)
+    return AlignDoc(
+        page.name, page.name, lang, text, title, mime="text/html", marks=extracted.marks
+    )
+
+
+def test_a_sibling_page_embedding_half_of_a_page_scores_far_below_its_translation(tmp_path):
+    kept = "Zeilen mit geschützten Zellen bleiben erhalten, und eine Meldung nennt die erste davon."
+    key = "Um nur den Inhalt einer Zelle zu löschen, drücken Sie Entf oder die Rücktaste."
+    english = marked_page(
+        tmp_path,
+        "delete-rows",
+        "en",
+        "Delete Rows",
+        [
+            ("par_id3149514", "Deletes the selected rows from the table."),
+            ("par_id3153091", "Choose Table - Delete - Rows."),
+            (
+                "par_id3145069",
+                "Rows that contain protected cells are kept, and a message names the first.",
+            ),
+            ("par_id3147299", "To delete only the contents of a cell, press Delete or Backspace."),
+        ],
+    )
+    german = marked_page(
+        tmp_path,
+        "delete-rows",
+        "de",
+        "Zeilen löschen",
+        [
+            ("par_id3149514", "Löscht die ausgewählten Zeilen aus der Tabelle."),
+            ("par_id3153091", "Wählen Sie Tabelle – Löschen – Zeilen."),
+            ("par_id3145069", kept),
+            ("par_id3147299", key),
+        ],
+    )
+    sibling = marked_page(
+        tmp_path,
+        "delete-columns",
+        "de",
+        "Spalten löschen",
+        [
+            ("par_id3159266", "Löscht die ausgewählten Spalten aus der Tabelle."),
+            ("par_id3153092", "Wählen Sie Tabelle – Löschen – Spalten."),
+            ("par_id3145069", kept),
+            ("par_id3147299", key),
+        ],
+    )
+    others = [
+        marked_page(
+            tmp_path,
+            f"other{n}",
+            "en" if n % 2 else "fr",
+            f"Page {n}",
+            [
+                (f"par_id31{n}0001", f"Other text number {n} about something."),
+                (f"par_id31{n}0002", f"Another paragraph {n}."),
+                (f"par_id31{n}0003", "Third."),
+            ],
+        )
+        for n in range(6)
+    ]
+    pairs, _scored = score_pairs([english, german, sibling, *others])
+    score = {frozenset((p.a, p.b)): p.score for p in pairs}
+    translation = score[frozenset((english.id, german.id))]
+    # it shares half of the marks: 2.5 times below without the MARKS_FLOOR factor
+    assert score[frozenset((english.id, sibling.id))] < translation / 3
 
 
 # -- staff decisions and existing groups ---------------------------------------------

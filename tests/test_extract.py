@@ -111,3 +111,24 @@ def test_pdf_dates_are_read_leniently():
     assert pdf_date("D:20220531112935-00'00'") == "2022-05-31"
     assert pdf_date("D:2019") == "2019-01-01"
     assert pdf_date("garbage") is None and pdf_date(None) is None
+
+
+def test_html_keeps_anchors_and_image_file_names_of_the_visible_page(tmp_path):
+    page = write(
+        tmp_path,
+        "p.html",
+        """<html><head><title>Zoom</title><link id="style" href="de/a.css">
+        <script id="loader" src="de/x.js"></script></head><body>
+        <a name="bm_id3148491"></a><h1 id="hd_id3148491">Maßstab vergrößern</h1>
+        <p id="par_id3145069">Vergrößert die Anzeige.
+        <img src="media/icon-themes/de/cmd/sc_zoomin.svg?v=2" alt="Symbol"></p>
+        <img src="data:image/png;base64,AAAA"></body></html>""".encode(),
+    )
+    result = extract(page)
+    assert result.marks == (
+        "#bm_id3148491",
+        "#hd_id3148491",
+        "#par_id3145069",
+        "img:sc_zoomin.svg",
+    )
+    assert "bm_id" not in "\n".join(s.text for s in result.segments)
