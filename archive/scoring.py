@@ -136,10 +136,16 @@ class Scorer:
         """Every document's length of `field` in one segment, read once per index state."""
 
         def read() -> np.ndarray:
+            size = reader.doc_count_all()
             column = reader._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
             if column is None:
-                return np.zeros(reader.doc_count_all())
-            return _LENGTH[np.fromiter(column, dtype=np.uint8)]
+                return np.zeros(size)
+            # One byte per document, read at once (iterating the column: 4 ms per 5,000);
+            # documents after the last stored one have length byte 0.
+            raw = column._dbfile.get(column._basepos, column._count)
+            codes = np.zeros(size, dtype=np.uint8)
+            codes[: column._count] = np.frombuffer(raw, dtype=np.uint8)
+            return _LENGTH[codes]
 
         return self.sets.kept(("lengths", n, field), read)
 
@@ -201,6 +207,10 @@ class Scorer:
                 scores = [self._score_of(field, term, docs) for term in part.near]
                 here = [d for d in docs if d in matching and all(d in s for s in scores)]
                 if not here:
+                    continue
+                if len(part.near) == 1:  # one word stands "close to itself" wherever it is
+                    for doc in here:
+                        bonus[doc] = bonus.get(doc, 0.0) + scores[0][doc]
                     continue
                 places = [self.values(field, term, here, "positions") for term in part.near]
                 for doc in here:
