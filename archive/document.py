@@ -74,6 +74,9 @@ class Document:
     source_date: str | None = None
     ocr_pages: list[int] = field(default_factory=list)  # pages read by text recognition
     not_translations: list[str] = field(default_factory=list)  # paths staff rejected
+    # Anchors and image file names of an HTML page: translation tools keep markup, so
+    # they are evidence that two pages are versions of each other (indexer/align.py).
+    marks: list[str] = field(default_factory=list)
     translations: list[Translation] = field(default_factory=list)
 
     @property

@@ -29,6 +29,7 @@ def to_fields(doc: Document) -> dict:
             "source_date": doc.source_date,
             "ocr_pages": list(doc.ocr_pages),
             "not_translations": list(doc.not_translations),
+            "marks": list(doc.marks),
         },
     }
     if doc.date:
@@ -93,4 +94,5 @@ def from_stored(stored: dict) -> Document:
         source_date=record["source_date"],
         ocr_pages=record.get("ocr_pages", []),
         not_translations=record.get("not_translations", []),
+        marks=record.get("marks", []),
     )

@@ -8,7 +8,7 @@ from archive.analysis import language_analyzer, neutral_analyzer, vocabulary_ana
 from archive.languages import LANGUAGES, OTHER
 
 #: Bump whenever fields or analyzers change: an index with another version asks for --full.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 TITLE_BOOST = 3.0
 SUMMARY_BOOST = 2.0

@@ -68,7 +68,7 @@ class AlignDoc:
 
 
 def features_of(doc: AlignDoc) -> Profile:
-    """The document's evidence: a pure function of its text, title and language."""
+    """The document's evidence: a pure function of its text, title, language and marks."""
     if doc.features is not None:
         return doc.features
     return profile(doc.text, doc.title, doc.lang, doc.marks)

@@ -79,7 +79,7 @@ class Profile:
 
 
 #: Bump when `profile()` changes what it returns: cached profiles are then stale.
-PROFILE_VERSION = 2
+PROFILE_VERSION = 3
 #: Paragraphs are pooled into at most this many pieces for locating evidence.
 PIECES = 60
 #: Feature kinds whose place in the text is recorded in `Profile.pieces`.

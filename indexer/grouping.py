@@ -37,6 +37,7 @@ def align_doc(doc: Document, profiles: MutableMapping[str, Profile] | None = Non
         date=doc.source_date,
         mime=doc.mime,
         group=grouped,
+        marks=tuple(doc.marks),
     )
     if profiles is None:
         return aligned

@@ -55,6 +55,7 @@ class Analysed:
     extract_seconds: float = 0.0
     detect_seconds: float = 0.0
     ocr_pages: tuple[int, ...] = ()
+    marks: tuple[str, ...] = ()
 
 
 @dataclass
@@ -118,6 +119,7 @@ def analyse(path: Path, ocr: OcrOptions | None = None) -> Analysed:
         extracted_at - started,
         time.perf_counter() - extracted_at,
         extracted.ocr_pages,
+        extracted.marks,
     )
 
 
@@ -162,6 +164,7 @@ def build_document(
         source_date=analysed.date,
         ocr_pages=list(analysed.ocr_pages),
         not_translations=list(side.not_translations),
+        marks=list(analysed.marks),
     )
 
 

@@ -87,6 +87,42 @@ def test_a_rejection_in_a_sidecar_survives_reindexing(tmp_path):
         assert archive.index(jobs=1).updated == 1
 
 
+def test_help_pages_are_linked_by_the_markup_their_translations_keep(tmp_path):
+    """Through the whole pipeline: the anchors and icons of HTML pages reach the aligner.
+
+    Short help pages share no number, name or word across languages; only their
+    markup (paragraph ids, bookmarks, icon file names) tells that three are one page.
+    File names are opaque, so nothing else can link them. (The site needs a few pages:
+    in a four-page archive every mark is common, and weighs little.)
+    """
+    from tests.test_align import HELP, HELP_PAGE, PRINT, SAVE, ZOOM_IN, ZOOM_OUT
+
+    docs = tmp_path / "documents"
+    docs.mkdir()
+    pages = [(f"p{n}.html", lang, ZOOM_IN, "zoomin", ("id3148491", "id3145069", "id3155854"))
+             for n, lang in enumerate(("de", "en", "fr"))]  # fmt: skip
+    pages.append(("p9.html", "de", ZOOM_OUT, "zoomout", ("id3159096", "id3150398", "id3153192")))
+    for n, lang in enumerate(("en", "fr")):
+        pages.append((f"q{n}.html", lang, PRINT, "print", ("id3154100", "id3156027", "id3150127")))
+        pages.append((f"r{n}.html", lang, SAVE, "save", ("id3147543", "id3153255", "id3152551")))
+    for name, lang, texts, icon, ids in pages:
+        title, body = texts[lang]
+        html = HELP_PAGE.format(
+            title=title, body=body, lang=lang, help=HELP[lang], bookmark=ids[0],
+            first=ids[1], second=ids[2], icon=f"sc_{icon}.svg",
+        )  # fmt: skip
+        (docs / name).write_text(html, encoding="utf-8")
+    archive = Archive(docs, tmp_path / "index")
+    archive.index(jobs=1)
+    german = next(d for d in archive.all_documents() if d.path == "p0.html")
+    assert "#par_id3145069" in german.marks
+    found = {t.path: t for t in german.translations}
+    assert set(found) == {"p1.html", "p2.html"}
+    assert all(t.source == "automatic" for t in found.values())
+    alone = next(d for d in archive.all_documents() if d.path == "p9.html")
+    assert alone.translations == []
+
+
 def test_the_aligners_profiles_are_kept_for_unchanged_documents(tmp_path):
     """After one file changed, only its profile is computed again (the others are kept)."""
     docs, archive = three_versions(tmp_path)
