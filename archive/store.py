@@ -215,8 +215,8 @@ class IndexStore:
             if len(wanted) * 4 > searcher.doc_count():
                 stored = (f for f in searcher.documents(state="ok") if f["path"] in wanted)
             else:
-                stored = (searcher.document(path=p, state="ok") for p in paths)
-            return {f["path"]: from_stored(f) for f in stored if f}
+                stored = (searcher.document(path=p) for p in paths)
+            return {f["path"]: from_stored(f) for f in stored if f and f["state"] == "ok"}
 
     # -- files whose stat changed but not their content ----------------------------------
 
