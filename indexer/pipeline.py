@@ -5,7 +5,9 @@ This is the only place where the plan meets the disk and the index.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import hashlib
 import os
 import time
@@ -205,7 +207,8 @@ def run(
         changed = report.added or report.updated or report.removed
         if changed or not store.translations_file(gen).exists():
             started_grouping = time.perf_counter()
-            _regroup(store, ix, gen, previous, options.full)
+            with _collector_paused():
+                _regroup(store, ix, gen, previous, options.full)
             report.timing["grouping"] = time.perf_counter() - started_grouping
         if rebuilding:
             store.publish(gen)
@@ -246,6 +249,23 @@ def _regroup(store: IndexStore, ix, gen: Path, previous: Path | None, full: bool
     texts_left_out = {d.path: (stamps[d.path], replace(d, segments=[])) for d in docs}
     store.write_align_documents(gen, texts_left_out)
     store.write_pair_memo(gen, memo)
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Python's cycle collector off for a while, on again after (whatever happens).
+
+    The alignment loads every profile and builds millions of candidate pairs, none of
+    them in a reference cycle; the collector walked them again and again (a quarter
+    of the alignment's time at 10,000 documents). Reference counting still frees them.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _scoring_stamp() -> str:
