@@ -69,18 +69,25 @@ class PairMemo:
     def _valid_spreads(
         self, spreads: dict[PairKey, float], scoring: _Scoring, common: frozenset[str]
     ) -> dict[PairKey, float]:
-        """The kept spreads whose shared rare features are still the same set."""
-        if not spreads or scoring.spread_df != self.spread_df:
-            return {}
+        """The kept spreads whose shared features are on the same side of the line.
+
+        A feature changes side when its frequency or the line moves (the line follows
+        the number of documents); a pair whose two documents share such a feature is
+        scored again.
+        """
         crossed = common ^ self.common
-        if not crossed:
+        if not spreads or not crossed:
             return spreads
-        touched = {
-            scoring.docs[i].key
+        held = {
+            scoring.docs[i].key: crossed.intersection(feats)
             for i, feats in enumerate(scoring.features)
             if not crossed.isdisjoint(feats)
         }
-        return {k: v for k, v in spreads.items() if k[0] not in touched or k[1] not in touched}
+        return {
+            (a, b): v
+            for (a, b), v in spreads.items()
+            if a not in held or b not in held or held[a].isdisjoint(held[b])
+        }
 
     def _memoized(
         self,
