@@ -41,6 +41,8 @@ OCR_CACHE = "ocr-cache"  # beside the generations, so a --full rebuild keeps it
 TRANSLATIONS_FILE = "translations.json"  # automatic translation links of a generation
 RESTAMPS_FILE = "restamps.json"  # new stat of files whose content did not change
 PROFILES_FILE = "align-profiles.pickle"  # the aligner's per-document evidence, by content
+ALIGN_DOCUMENTS_FILE = "align-documents.pickle"  # what it reads of each document, no text
+PAIR_MEMO_FILE = "align-pairs.pickle"  # the aligner's factors of scored pairs, by content
 GEN_PREFIX = "gen-"
 WRITER_MEMORY_MB = 256
 #: Segments as separate files, not one compound file: Whoosh-Reloaded reads a compound
@@ -205,6 +207,20 @@ class IndexStore:
         with ix.searcher() as searcher:
             return [from_stored(f) for f in searcher.documents(state="ok")]
 
+    def documents_at(self, ix, paths: list[str]) -> dict[str, Document]:
+        """The indexed documents at `paths` (those that are ok), by path.
+
+        Each stored record holds the whole text, so a run that changed a few files reads
+        those, not the archive; past a quarter of it one pass over all is cheaper.
+        """
+        wanted = set(paths)
+        with ix.searcher() as searcher:
+            if len(wanted) * 4 > searcher.doc_count():
+                stored = (f for f in searcher.documents(state="ok") if f["path"] in wanted)
+            else:
+                stored = (searcher.document(path=p) for p in paths)
+            return {f["path"]: from_stored(f) for f in stored if f and f["state"] == "ok"}
+
     # -- files whose stat changed but not their content ----------------------------------
 
     def restamps(self, gen: Path) -> dict[str, str]:
@@ -239,6 +255,25 @@ class IndexStore:
 
     def write_align_profiles(self, gen: Path, profiles: dict) -> None:
         write_atomically(gen / PROFILES_FILE, pickle.dumps(profiles, pickle.HIGHEST_PROTOCOL))
+
+    def align_documents(self, gen: Path | None) -> dict:
+        """Path -> (encoded fingerprint, Document without its text) from the last run.
+
+        What the aligner reads of an unchanged document, without loading its text from
+        the index; the fingerprint says whether it still is the indexed version.
+        """
+        data = _read_pickle(gen / ALIGN_DOCUMENTS_FILE) if gen else None
+        return data if isinstance(data, dict) else {}
+
+    def write_align_documents(self, gen: Path, data: dict) -> None:
+        write_atomically(gen / ALIGN_DOCUMENTS_FILE, pickle.dumps(data, pickle.HIGHEST_PROTOCOL))
+
+    def pair_memo(self, gen: Path | None):
+        """The aligner's `PairMemo` of the last run, or None (then every pair is scored)."""
+        return _read_pickle(gen / PAIR_MEMO_FILE) if gen else None
+
+    def write_pair_memo(self, gen: Path, memo) -> None:
+        write_atomically(gen / PAIR_MEMO_FILE, pickle.dumps(memo, pickle.HIGHEST_PROTOCOL))
 
     def translations_file(self, gen: Path) -> Path:
         return gen / TRANSLATIONS_FILE
@@ -280,6 +315,14 @@ class IndexStore:
         if not name:
             return 0
         return sum(p.stat().st_size for p in (self.root / name).iterdir() if p.is_file())
+
+
+def _read_pickle(path: Path):
+    """A cache file's content, or None when missing or unreadable (only work is lost)."""
+    try:
+        return pickle.loads(path.read_bytes())
+    except Exception:  # any damage or an older format: start afresh, nothing is lost
+        return None
 
 
 def check_settings(gen: Path) -> None:

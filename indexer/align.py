@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 
 from archive.languages import UNDETERMINED
 from indexer.align_features import KINDS, Profile, ShapeSequence, profile, shape_similarity
+from indexer.align_memo import PairMemo
 
 #: Pairs at or above this confidence are linked; between SUGGEST_THRESHOLD and it they are
 #: suggested to staff. The midpoints of `confidence()` were chosen on the tuning sources of
@@ -65,6 +66,9 @@ class AlignDoc:
     #: `features_of(doc)` computed earlier (kept by the caller, keyed by the document's
     #: fingerprint and PROFILE_VERSION); the text is then not read again.
     features: Profile | None = field(default=None, compare=False, repr=False)
+    #: The caller's content key: changes whenever the text, title, language, pages, format
+    #: or date change; pair factors kept in a `PairMemo` are found under it. "": none kept.
+    key: str = field(default="", compare=False, repr=False)
 
 
 def features_of(doc: AlignDoc) -> Profile:
@@ -97,9 +101,17 @@ class Alignment:
     scored_pairs: int = 0  # pairs whose similarity was computed (blocking keeps it small)
 
 
-def align(docs: Sequence[AlignDoc], rejected: set[frozenset[str]] = frozenset()) -> Alignment:
-    """Find new translation groups among `docs`; `rejected` pairs are never linked nor suggested."""
-    scoring, pairs, scored = _score(docs, rejected)
+def align(
+    docs: Sequence[AlignDoc],
+    rejected: set[frozenset[str]] = frozenset(),
+    memo: PairMemo | None = None,
+) -> Alignment:
+    """Find new translation groups among `docs`; `rejected` pairs are never linked nor suggested.
+
+    With `memo` (kept from an earlier call), the IDF-free factors of pairs whose documents
+    kept their `key` are reused, and the memo then holds this call's (`indexer.align_memo`).
+    """
+    scoring, pairs, scored = _score(docs, rejected, memo)
     groups, links, suggestions = _assign(pairs, docs, rejected)
     return Alignment(
         groups=groups,
@@ -178,7 +190,12 @@ class Pair:
 class _Scoring:
     """Profiles, weights and the candidate pairs of one call."""
 
-    def __init__(self, docs: Sequence[AlignDoc], rejected: set[frozenset[str]]):
+    def __init__(
+        self,
+        docs: Sequence[AlignDoc],
+        rejected: set[frozenset[str]],
+        memo: PairMemo | None = None,
+    ):
         known = [d for d in docs if d.lang and d.lang != UNDETERMINED]
         profiles = [features_of(d) for d in known]
         kept = [k for k, p in enumerate(profiles) if p.chars or known[k].text.strip()]
@@ -204,6 +221,8 @@ class _Scoring:
         self.max_df = max(MIN_MAX_DF, n // 50)
         self.spread_df = min(self.max_df, max(2, n // 2))
         self.sequences: dict[int, ShapeSequence] = {}
+        if memo is not None:
+            memo.attach(self, _CONTENT_KINDS)
 
     @staticmethod
     def _features(doc: AlignDoc, prof: Profile) -> dict[str, int]:
@@ -393,9 +412,9 @@ def score_pairs(
 
 
 def _score(
-    docs: Sequence[AlignDoc], rejected: set[frozenset[str]]
+    docs: Sequence[AlignDoc], rejected: set[frozenset[str]], memo: PairMemo | None = None
 ) -> tuple[_Scoring, list[Pair], int]:
-    scoring = _Scoring(docs, rejected)
+    scoring = _Scoring(docs, rejected, memo)
     cosines = scoring.candidate_cosines()
     best: dict[tuple[int, str], list[tuple[float, int]]] = defaultdict(list)
     for (i, j), cos in cosines.items():

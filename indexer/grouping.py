@@ -5,13 +5,16 @@ index: the automatic links are a property of the whole archive, not of one file.
 Sidecar groups (explicit) and file-name groups (name) are never changed here; a
 rejected pair (`not_translations` in a sidecar) is never linked nor suggested.
 
-Most of the cost is reading each document's evidence (`features_of`), a pure function
+Part of the cost is reading each document's evidence (`features_of`), a pure function
 of its text, title and language: a caller that keeps a mapping from `profile_key(doc)`
 to the profile across runs and passes it as `profiles` pays it only for changed files.
+Another part is scoring pairs: a caller that keeps the `PairMemo` of the last run (and
+passes it as `memo`) pays the IDF-free factors only for pairs involving changed files.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import MutableMapping, Sequence
 from dataclasses import replace
@@ -19,6 +22,7 @@ from dataclasses import replace
 from archive.document import Document
 from indexer.align import AlignDoc, Link, align, drift, features_of
 from indexer.align_features import PROFILE_VERSION, Profile
+from indexer.align_memo import PairMemo
 
 
 def align_doc(doc: Document, profiles: MutableMapping[str, Profile] | None = None) -> AlignDoc:
@@ -38,6 +42,7 @@ def align_doc(doc: Document, profiles: MutableMapping[str, Profile] | None = Non
         mime=doc.mime,
         group=grouped,
         marks=tuple(doc.marks),
+        key=content_key(doc),
     )
     if profiles is None:
         return aligned
@@ -55,6 +60,12 @@ def profile_key(doc: Document) -> str:
     return f"{PROFILE_VERSION}|{doc.lang}|{content}|{fp.sidecar}|{doc.title}"
 
 
+def content_key(doc: Document) -> str:
+    """What the aligner's pair factors depend on: the profile, pages, format and date."""
+    key = f"{profile_key(doc)}|{doc.pages}|{doc.mime}|{doc.source_date}"
+    return hashlib.blake2b(key.encode("utf-8"), digest_size=12).hexdigest()
+
+
 def rejected_pairs(docs: Sequence[Document]) -> set[frozenset[str]]:
     """Pairs staff rejected in a sidecar (`not_translations = ["path", ...]`)."""
     by_path = {d.path: d.id for d in docs}
@@ -66,16 +77,21 @@ def rejected_pairs(docs: Sequence[Document]) -> set[frozenset[str]]:
     }
 
 
-def regroup(docs: Sequence[Document], profiles: MutableMapping[str, Profile] | None = None) -> dict:
+def regroup(
+    docs: Sequence[Document],
+    profiles: MutableMapping[str, Profile] | None = None,
+    memo: PairMemo | None = None,
+) -> dict:
     """What the translations file beside the index holds (JSON-ready).
 
     `links` maps a document id to its automatically found versions, each with a
     confidence and the evidence; `suggestions` are the middle band for staff;
-    `drift` lists groups whose versions disagree. `profiles`: see the module docstring.
+    `drift` lists groups whose versions disagree. `profiles`, `memo`: see the module
+    docstring; neither changes the result.
     """
     aligned = [align_doc(d, profiles) for d in docs]
     rejected = rejected_pairs(docs)
-    result = align(aligned, rejected)
+    result = align(aligned, rejected, memo)
     direct = {frozenset((link.a, link.b)): link for link in result.links}
     by_id = {d.id: d for d in docs}
     links: dict[str, dict[str, dict]] = defaultdict(dict)

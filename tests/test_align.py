@@ -13,6 +13,7 @@ from indexer.align import AlignDoc, align, drift, features_of, score_pairs
 from indexer.align_dates import find_dates
 from indexer.align_features import ShapeSequence, fold, profile, shape_similarity
 from indexer.align_glossary import concepts
+from indexer.align_memo import PairMemo
 from indexer.detect import detect_segments, document_languages
 from indexer.extract import extract
 from indexer.names import name_group
@@ -522,3 +523,20 @@ def test_a_missing_article_is_flagged():
     en = AlignDoc("a", "a.pdf", "en", "Article 1 Scope\n\nArticle 2 Aims\n\nArticle 3 Budget")
     de = AlignDoc("b", "b.pdf", "de", "Artikel 1 Geltung\n\nArtikel 2 Ziele")
     assert any("article count" in w for w in drift([en, de]))
+
+
+def test_pair_factors_kept_from_an_earlier_run_give_the_same_alignment(corpus):
+    docs, _groups = corpus
+    keyed = [replace(d, key=f"{d.id}@1") for d in docs.values()]
+    memo = PairMemo()
+    first = align(keyed, memo=memo)
+    assert first == align(keyed)
+    assert memo.misses > 0 and memo.hits == 0
+    # Four fewer: every IDF weight moves, and some features cross the rare/common line.
+    fewer = [d for d in keyed if d.id not in {"c001.pdf", "c007.txt", "c010.html", "c013.html"}]
+    again = align(fewer, memo=memo)
+    assert again == align(fewer)
+    assert memo.hits > 0
+    fresh = PairMemo()
+    align(fewer, memo=fresh)
+    assert memo.values == fresh.values  # every factor kept is the one the formula gives

@@ -169,3 +169,71 @@ def test_regrouping_with_profiles_kept_from_the_last_run_changes_nothing(corpus_
     assert regroup(docs, profiles) == fresh
     assert len(profiles) == len(docs)
     assert regroup(docs, profiles) == fresh  # now every profile comes from the cache
+
+
+def chapters(tmp_path, names):
+    """FAQ chapters of the shared corpus (three versions each, some alone), indexed."""
+    corpus = require_corpus()
+    docs = tmp_path / "documents"
+    docs.mkdir()
+    for name in names:
+        shutil.copy(corpus / "files" / name, docs / name)
+    archive = Archive(docs, tmp_path / "index")
+    archive.index(jobs=1)
+    return docs, archive
+
+
+def aligned_from_scratch(archive) -> dict:
+    """What a full alignment of the indexed state gives: every text read, nothing kept."""
+    store = archive.store
+    return json.loads(json.dumps(regroup(store.documents(store.open_index())), ensure_ascii=False))
+
+
+def test_reindexing_after_changes_gives_what_aligning_from_scratch_gives(tmp_path):
+    names = [f"c0{n}.html" for n in range(10, 25)]
+    docs, archive = chapters(tmp_path, names)
+    store = archive.store
+    assert store.translations() == aligned_from_scratch(archive)
+    french = (docs / "c012.html").read_text("utf-8")
+    changes = [
+        # the French version loses its second half: its length, shape and spread change
+        lambda: (docs / "c012.html").write_text(french[: len(french) // 2], "utf-8"),
+        lambda: (docs / "c014.html").unlink(),
+        lambda: shutil.copy(require_corpus() / "files" / "c025.html", docs / "c025.html"),
+        lambda: (docs / "c011.html.toml").write_text('not_translations = ["c010.html"]\n', "utf-8"),
+    ]
+    for change in changes:
+        change()
+        report = archive.index(jobs=1)
+        assert report.added + report.updated + report.removed == 1
+        gen = store.root / store.current_name()
+        memo = store.pair_memo(gen)
+        assert memo.hits > 0  # factors kept from the last run were used
+        assert store.translations() == aligned_from_scratch(archive)
+
+
+def test_what_the_aligner_reads_of_unchanged_documents_is_kept_not_read_again(tmp_path):
+    """A probe: the kept record of an unchanged document says c011 is no version of c010.
+
+    An incremental run after another file changed obeys it (the kept record was used,
+    the index was not read); a full run reads the index again and links them.
+    """
+    docs, archive = chapters(tmp_path, ["c010.html", "c011.html", "c012.html"])
+    store = archive.store
+    gen = store.root / store.current_name()
+    kept = store.align_documents(gen)
+    _stamp, german = kept["c011.html"]
+    assert german.segments == []  # no text kept
+    german.not_translations.append("c010.html")
+    store.write_align_documents(gen, kept)
+
+    with open(docs / "c012.html", "a", encoding="utf-8") as fh:
+        fh.write("\n<p>Une phrase ajoutée pour le test.</p>\n")
+    archive.index(jobs=1)
+    links = store.translations()["links"]
+    ids = {d.path: d.id for d in archive.all_documents()}
+    assert ids["c010.html"] not in links.get(ids["c011.html"], {})
+
+    archive.index(jobs=1, full=True)
+    links = store.translations()["links"]
+    assert ids["c010.html"] in links[ids["c011.html"]]
