@@ -221,6 +221,10 @@ class _Scoring:
         self.max_df = max(MIN_MAX_DF, n // 50)
         self.spread_df = min(self.max_df, max(2, n // 2))
         self.sequences: dict[int, ShapeSequence] = {}
+        self.rare_marks = [
+            sum(1 for f in feats if f[0] == "a" and df[f] <= self.spread_df)
+            for feats in self.features
+        ]  # per document, for `spread`: counted per pair, every feature was walked per pair
         if memo is not None:
             memo.attach(self, _CONTENT_KINDS)
 
@@ -341,7 +345,7 @@ class _Scoring:
         common = self.features[i].keys() & self.features[j].keys()
         shared = {f for f in common if f[0] in _CONTENT_KINDS and self.df[f] <= self.spread_df}
         coverage = min(self._covered(i, shared), self._covered(j, shared))
-        marks_i, marks_j = self._rare_marks(i), self._rare_marks(j)
+        marks_i, marks_j = self.rare_marks[i], self.rare_marks[j]
         share = None
         if marks_i or marks_j:
             rare = sum(1 for f in common if f[0] == "a" and self.df[f] <= self.spread_df)
@@ -351,9 +355,6 @@ class _Scoring:
         if share is not None and min(marks_i, marks_j) >= MARKS_MIN:
             spread *= MARKS_FLOOR + (1 - MARKS_FLOOR) * share
         return spread
-
-    def _rare_marks(self, i: int) -> int:
-        return sum(1 for f in self.features[i] if f[0] == "a" and self.df[f] <= self.spread_df)
 
     def _covered(self, i: int, shared: set[str]) -> float:
         pieces = self.profiles[i].pieces
