@@ -247,14 +247,11 @@ class IndexStore:
         that changed one file recomputes one profile instead of reading every text.
         A missing or unreadable file only costs that work again.
         """
-        try:
-            data = pickle.loads((gen / PROFILES_FILE).read_bytes()) if gen else {}
-        except Exception:  # any damage or an older format: start afresh, nothing is lost
-            return {}
+        data = _read_pickle(gen / PROFILES_FILE) if gen else None
         return data if isinstance(data, dict) else {}
 
     def write_align_profiles(self, gen: Path, profiles: dict) -> None:
-        write_atomically(gen / PROFILES_FILE, pickle.dumps(profiles, pickle.HIGHEST_PROTOCOL))
+        _write_pickle(gen / PROFILES_FILE, profiles)
 
     def align_documents(self, gen: Path | None) -> dict:
         """Path -> (encoded fingerprint, Document without its text) from the last run.
@@ -266,14 +263,14 @@ class IndexStore:
         return data if isinstance(data, dict) else {}
 
     def write_align_documents(self, gen: Path, data: dict) -> None:
-        write_atomically(gen / ALIGN_DOCUMENTS_FILE, pickle.dumps(data, pickle.HIGHEST_PROTOCOL))
+        _write_pickle(gen / ALIGN_DOCUMENTS_FILE, data)
 
     def pair_memo(self, gen: Path | None):
         """The aligner's `PairMemo` of the last run, or None (then every pair is scored)."""
         return _read_pickle(gen / PAIR_MEMO_FILE) if gen else None
 
     def write_pair_memo(self, gen: Path, memo) -> None:
-        write_atomically(gen / PAIR_MEMO_FILE, pickle.dumps(memo, pickle.HIGHEST_PROTOCOL))
+        _write_pickle(gen / PAIR_MEMO_FILE, memo)
 
     def translations_file(self, gen: Path) -> Path:
         return gen / TRANSLATIONS_FILE
@@ -323,6 +320,10 @@ def _read_pickle(path: Path):
         return pickle.loads(path.read_bytes())
     except Exception:  # any damage or an older format: start afresh, nothing is lost
         return None
+
+
+def _write_pickle(path: Path, data) -> None:
+    write_atomically(path, pickle.dumps(data, pickle.HIGHEST_PROTOCOL))
 
 
 def check_settings(gen: Path) -> None:
