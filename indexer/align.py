@@ -8,9 +8,10 @@ documents in different languages on that evidence (`indexer.align_features`); th
 concepts of a small de/en/fr glossary (`indexer.align_glossary`) are computed but
 weighted 0 for now (see KIND_WEIGHTS):
 
-1. Blocking: an inverted index over the rarer features proposes only pairs that share
-   some of them, so the cost stays far below all pairs (10,000 documents: see
-   bench/README.md); the best TOP_K per document and language go on.
+1. Blocking: only pairs that share some of the rarer features are proposed (a sparse
+   matrix product over those features, `indexer.align_weights`), so the cost stays far
+   below all pairs (10,000 documents: see bench/README.md); the best TOP_K per document
+   and language go on.
 2. Scoring: an IDF-weighted cosine over all their features, times factors for agreement
    of length, page count and file format, of the paragraph-length sequence (Gale-Church
    without words), and for how much of both texts the shared evidence covers (a
@@ -28,13 +29,17 @@ depends on that document alone, so a caller may keep it between runs (`AlignDoc.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import chain
+
+import numpy as np
 
 from archive.languages import UNDETERMINED
 from indexer.align_features import KINDS, Profile, ShapeSequence, profile, shape_similarity
 from indexer.align_memo import PairMemo
+from indexer.align_weights import Weights
 
 #: Pairs at or above this confidence are linked; between SUGGEST_THRESHOLD and it they are
 #: suggested to staff. The midpoints of `confidence()` were chosen on the tuning sources of
@@ -172,6 +177,18 @@ NEGLIGIBLE = 0.001
 TOP_K = 5
 #: Shared values named per kind of evidence.
 EXAMPLES = 5
+#: Pairs whose common features are multiplied at once (bounds the memory of one step).
+COSINE_CHUNK = 20_000
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Pairs proposed by blocking (internal): documents i < j, rare-feature dot, cosine."""
+
+    i: np.ndarray
+    j: np.ndarray
+    dot: np.ndarray
+    cosine: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -188,7 +205,13 @@ class Pair:
 
 
 class _Scoring:
-    """Profiles, weights and the candidate pairs of one call."""
+    """Profiles, weights and the candidate pairs of one call.
+
+    The weights live in one sparse matrix (documents x features) so that the blocking
+    pass and the cosines are matrix products: at 10,000 documents the blocking pass
+    sums products over about 3 million candidate pairs, and done pair by pair in
+    Python it was most of the incremental translations step.
+    """
 
     def __init__(
         self,
@@ -207,26 +230,24 @@ class _Scoring:
             self._features(d, p) for d, p in zip(self.docs, self.profiles, strict=True)
         ]
         n = len(self.docs)
-        df: dict[str, int] = defaultdict(int)
-        for feats in self.features:
-            for f in feats:
-                df[f] += 1
-        self.df = df
-        self.idf = {f: math.log((n + 1) / k) for f, k in df.items()}
-        self.vectors = [
-            {f: (1 + math.log(tf)) * self.idf[f] * KIND_WEIGHTS[f[0]] for f, tf in feats.items()}
-            for feats in self.features
-        ]
-        self.norms = [math.sqrt(sum(w * w for w in v.values())) or 1.0 for v in self.vectors]
+        self.df: dict[str, int] = Counter(chain.from_iterable(self.features))
+        self.n = n
         self.max_df = max(MIN_MAX_DF, n // 50)
         self.spread_df = min(self.max_df, max(2, n // 2))
+        self.weights = Weights(self.features, self.df, n, KIND_WEIGHTS)
+        codes = {lang: k for k, lang in enumerate(sorted({d.lang for d in self.docs}))}
+        self.lang_codes = np.array([codes[d.lang] for d in self.docs], dtype=np.int64)
+        self.norms = self.weights.norms
         self.sequences: dict[int, ShapeSequence] = {}
-        self.rare_marks = [
-            sum(1 for f in feats if f[0] == "a" and df[f] <= self.spread_df)
-            for feats in self.features
-        ]  # per document, for `spread`: counted per pair, every feature was walked per pair
+        # Per document, for `spread` (counted per pair, every feature was walked per pair).
+        self.rare_marks = self.weights.count_per_document(
+            self.weights.of_kind("a") & (self.weights.df <= self.spread_df)
+        ).tolist()
         if memo is not None:
             memo.attach(self, _CONTENT_KINDS)
+
+    def idf(self, feature: str) -> float:
+        return math.log((self.n + 1) / self.df[feature])
 
     @staticmethod
     def _features(doc: AlignDoc, prof: Profile) -> dict[str, int]:
@@ -235,57 +256,55 @@ class _Scoring:
             feats["m:" + doc.date[:10]] = 1
         return feats
 
-    def candidate_cosines(self) -> dict[tuple[int, int], float]:
-        """Cosines of every cross-language pair sharing a rare feature (the blocking step)."""
-        n = len(self.docs)
-        max_df = self.max_df
-        postings: dict[str, list[int]] = defaultdict(list)
-        for i, feats in enumerate(self.features):
-            for f in feats:
-                if 2 <= self.df[f] <= max_df:
-                    postings[f].append(i)
-        langs = [d.lang for d in self.docs]
-        grouped = [d.group is not None for d in self.docs]
-        vectors = self.vectors
-        any_grouped = any(grouped)
-        # Key i * n + j with i always from the language first in code order: one orientation
-        # per pair, no test in the innermost loop (it runs tens of millions of times).
-        dots: dict[int, float] = defaultdict(float)
-        for f, docs in postings.items():
-            by_lang: dict[str, list[tuple[int, float]]] = defaultdict(list)
-            for i in docs:
-                by_lang[langs[i]].append((i, vectors[i][f]))
-            if len(by_lang) < 2:
-                continue
-            sides = [by_lang[lang] for lang in sorted(by_lang)]
-            for x, side in enumerate(sides):
-                for other in sides[x + 1 :]:
-                    for i, wi in side:
-                        base = i * n
-                        if any_grouped and grouped[i]:
-                            for j, wj in other:
-                                if not grouped[j]:
-                                    dots[base + j] += wi * wj
-                        else:
-                            for j, wj in other:
-                                dots[base + j] += wi * wj
-        cosines = {}
-        norms, rejected = self.norms, self.rejected
-        for key, dot in dots.items():
-            i, j = divmod(key, n)
-            if i > j:
-                i, j = j, i
-            if rejected and frozenset((self.docs[i].id, self.docs[j].id)) in rejected:
-                continue
-            cosines[(i, j)] = dot / (norms[i] * norms[j])
-        return cosines
+    def candidate_cosines(self) -> Candidates:
+        """Every cross-language pair sharing a rare feature, with its cosine (blocking).
 
-    def cosine(self, i: int, j: int) -> float:
-        """Cosine over every shared feature, common ones too (blocking saw only the rare)."""
-        a, b = self.vectors[i], self.vectors[j]
-        if len(a) > len(b):
-            a, b = b, a
-        dot = sum(w * b[f] for f, w in a.items() if f in b)
+        Only rare features (in 2..max_df documents) count here; two documents already in
+        groups are not paired (groups are never merged), nor are rejected pairs.
+        """
+        w = self.weights
+        rare = w.matrix_of((w.df >= 2) & (w.df <= self.max_df) & w.weighted)
+        langs = np.array([d.lang for d in self.docs])
+        grouped = np.array([d.group is not None for d in self.docs], dtype=bool)
+        found_i, found_j, found_dot = [], [], []
+        codes = sorted(set(langs.tolist()))
+        for x, la in enumerate(codes):
+            rows_a = np.flatnonzero(langs == la)
+            for lb in codes[x + 1 :]:
+                rows_b = np.flatnonzero(langs == lb)
+                product = (rare[rows_a] @ rare[rows_b].T).tocoo()
+                i, j = rows_a[product.row], rows_b[product.col]
+                found_i.append(np.minimum(i, j))
+                found_j.append(np.maximum(i, j))
+                found_dot.append(product.data)
+        i = np.concatenate(found_i) if found_i else np.zeros(0, dtype=np.int64)
+        j = np.concatenate(found_j) if found_j else np.zeros(0, dtype=np.int64)
+        dot = np.concatenate(found_dot) if found_dot else np.zeros(0)
+        keep = ~(grouped[i] & grouped[j])
+        if self.rejected:
+            refused = [
+                min(self.index[a], self.index[b]) * self.n + max(self.index[a], self.index[b])
+                for a, b in (tuple(pair) for pair in self.rejected if len(pair) == 2)
+                if a in self.index and b in self.index
+            ]
+            keep &= ~np.isin(i.astype(np.int64) * self.n + j, refused)
+        i, j, dot = i[keep], j[keep], dot[keep]
+        return Candidates(i, j, dot, dot / (self.norms[i] * self.norms[j]))
+
+    def cosines(self, candidates: Candidates, chosen: np.ndarray) -> np.ndarray:
+        """Cosine over every shared feature of the `chosen` candidates, common ones too.
+
+        Blocking summed the rare features already; features in one document only are
+        shared by no pair, so what is left are the common ones (in more than max_df).
+        """
+        w = self.weights
+        common = w.matrix_of((w.df > self.max_df) & w.weighted)
+        i, j = candidates.i[chosen], candidates.j[chosen]
+        dot = candidates.dot[chosen].copy()
+        for start in range(0, len(i), COSINE_CHUNK):
+            part = slice(start, start + COSINE_CHUNK)
+            shared = common[i[part]].multiply(common[j[part]])
+            dot[part] += np.asarray(shared.sum(axis=1)).ravel()
         return dot / (self.norms[i] * self.norms[j])
 
     def link(self, pair: Pair) -> Link:
@@ -298,7 +317,7 @@ class _Scoring:
         a, b = self.docs[i], self.docs[j]
         pa, pb = self.profiles[i], self.profiles[j]
         shared = sorted(
-            set(self.features[i]) & set(self.features[j]), key=lambda f: (-self.idf[f], f)
+            self.features[i].keys() & self.features[j].keys(), key=lambda f: (-self.idf(f), f)
         )
         by_kind: dict[str, list[str]] = defaultdict(list)
         for f in shared:
@@ -416,44 +435,31 @@ def _score(
     docs: Sequence[AlignDoc], rejected: set[frozenset[str]], memo: PairMemo | None = None
 ) -> tuple[_Scoring, list[Pair], int]:
     scoring = _Scoring(docs, rejected, memo)
-    cosines = scoring.candidate_cosines()
-    best: dict[tuple[int, str], list[tuple[float, int]]] = defaultdict(list)
-    for (i, j), cos in cosines.items():
-        best[(i, scoring.docs[j].lang)].append((cos, j))
-        best[(j, scoring.docs[i].lang)].append((cos, i))
-    kept: set[tuple[int, int]] = set()
-    for (i, _lang), ranked in best.items():
-        ranked.sort(reverse=True)
-        for _cos, j in ranked[:TOP_K]:
-            kept.add((min(i, j), max(i, j)))
-    full = {(i, j): scoring.cosine(i, j) for i, j in kept}
-    scores = {}
-    for i, j in kept:
+    candidates = scoring.candidate_cosines()
+    langs = scoring.lang_codes
+    chosen = _best_per_side(candidates.i, candidates.j, candidates.cosine, langs, TOP_K)
+    full = scoring.cosines(candidates, chosen)
+    firsts, seconds = candidates.i[chosen].tolist(), candidates.j[chosen].tolist()
+    scores = []
+    prior, spread, shape = scoring.prior, scoring.spread, scoring.shape
+    for i, j, cos in zip(firsts, seconds, full.tolist(), strict=True):
         # Spread and shape (both <= 1) cost the most; below NEGLIGIBLE a pair can neither be
         # offered nor change a rival's confidence by more than a few thousandths.
-        bound = full[(i, j)] * scoring.prior(i, j)
+        bound = cos * prior(i, j)
         if bound >= NEGLIGIBLE:
-            bound *= scoring.spread(i, j)
+            bound *= spread(i, j)
         if bound >= NEGLIGIBLE:
-            bound *= scoring.shape(i, j)
-        scores[(i, j)] = bound
-    top: dict[tuple[int, str], list[tuple[float, int]]] = defaultdict(list)
-    for (i, j), s in scores.items():
-        top[(i, scoring.docs[j].lang)].append((s, j))
-        top[(j, scoring.docs[i].lang)].append((s, i))
-
-    def rival(i: int, j: int) -> float:
-        return max((s for s, k in top[(i, scoring.docs[j].lang)] if k != j), default=0.0)
-
+            bound *= shape(i, j)
+        scores.append(bound)
+    rivals = _rivals(candidates.i[chosen], candidates.j[chosen], np.array(scores), langs)
     pairs = []
-    for (i, j), s in scores.items():
-        a, b = scoring.docs[i], scoring.docs[j]
-        r = max(rival(i, j), rival(j, i))
-        cos = full[(i, j)]
+    rows = zip(firsts, seconds, full.tolist(), scores, rivals.tolist(), strict=True)
+    for i, j, cos, s, r in rows:
+        a, b = scoring.docs[i].id, scoring.docs[j].id
         pairs.append(
             Pair(
-                a=min(a.id, b.id),
-                b=max(a.id, b.id),
+                a=min(a, b),
+                b=max(a, b),
                 cosine=cos,
                 prior=s / cos if cos else 0.0,
                 score=s,
@@ -462,7 +468,80 @@ def _score(
             )
         )
     pairs.sort(key=lambda p: (-p.confidence, p.a, p.b))
-    return scoring, pairs, len(cosines)
+    return scoring, pairs, len(candidates.i)
+
+
+def _sides(i: np.ndarray, j: np.ndarray, values: np.ndarray, langs: np.ndarray):
+    """Each pair seen from both documents: (document, other, value, group of other language)."""
+    rows, others = np.concatenate((i, j)), np.concatenate((j, i))
+    group = rows * (int(langs.max(initial=0)) + 1) + langs[others]
+    return rows, others, np.concatenate((values, values)), group
+
+
+def _best_per_side(
+    i: np.ndarray, j: np.ndarray, values: np.ndarray, langs: np.ndarray, k: int
+) -> np.ndarray:
+    """Positions of the pairs among the best `k` of either document in the other's language.
+
+    Ties go to the other document of higher number, as they always did.
+    """
+    if not len(i):
+        return np.zeros(0, dtype=np.int64)
+    _rows, others, vals, group = _sides(i, j, values, langs)
+    order, _rank = _top_per_group(group, vals, others, k)
+    return np.unique(order % len(i))
+
+
+def _rivals(i: np.ndarray, j: np.ndarray, scores: np.ndarray, langs: np.ndarray) -> np.ndarray:
+    """Per pair, the best score either document reaches with another in the other's language."""
+    if not len(i):
+        return np.zeros(0)
+    _rows, others, vals, group = _sides(i, j, scores, langs)
+    order, rank = _top_per_group(group, vals, others, 2)
+    firsts = order[rank == 0]
+    keys, best, best_other = group[firsts], vals[firsts], others[firsts]
+    second = np.zeros(len(keys))
+    seconds = order[rank == 1]
+    second[np.searchsorted(keys, group[seconds])] = vals[seconds]
+    m = len(i)
+
+    def rival(side: slice, other: np.ndarray) -> np.ndarray:
+        at = np.searchsorted(keys, group[side])
+        return np.where(best_other[at] != other, best[at], second[at])
+
+    return np.maximum(rival(slice(0, m), j), rival(slice(m, 2 * m), i))
+
+
+#: `_top_per_group` first ranks by a rounded key, then exactly among this many extra.
+_NEAR_TIES = 8
+
+
+def _top_per_group(
+    group: np.ndarray, values: np.ndarray, ties: np.ndarray, keep: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the `keep` best per group (by value, then by `ties`, both descending).
+
+    Returned sorted by group and rank, with each one's rank in its group. A sort of
+    millions of entries on three keys took seconds; one stable sort on a float key
+    (group, then value; values in [0, 2)) gets the same order but for values closer
+    than its rounding, so the few best per group are then sorted again exactly.
+    """
+    by_tie = np.argsort(-ties, kind="stable")
+    key = group[by_tie] * 4.0 + (2.0 - values[by_tie])
+    order = by_tie[np.argsort(key, kind="stable")]
+    near = order[_ranks(group[order]) < keep + _NEAR_TIES]
+    exact = near[np.lexsort((-ties[near], -values[near], group[near]))]
+    rank = _ranks(group[exact])
+    return exact[rank < keep], rank[rank < keep]
+
+
+def _ranks(sorted_groups: np.ndarray) -> np.ndarray:
+    """Each entry's position within its run of equal groups (the input is sorted by group)."""
+    if not len(sorted_groups):
+        return np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]])
+    sizes = np.diff(np.r_[starts, len(sorted_groups)])
+    return np.arange(len(sorted_groups)) - np.repeat(starts, sizes)
 
 
 def confidence(score: float, rival: float) -> float:
