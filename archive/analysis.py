@@ -24,6 +24,8 @@ _SPECIAL_FOLDS = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "
 @lru_cache(maxsize=200_000)
 def fold(word: str) -> str:
     """Lower-case `word` without diacritics: `Straße` -> `strasse`, `Bürger` -> `burger`."""
+    if word.isascii():
+        return word.lower()  # nothing to decompose: the same result, a tenth of the time
     decomposed = unicodedata.normalize("NFKD", word.lower().translate(_SPECIAL_FOLDS))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
