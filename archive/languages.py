@@ -38,6 +38,15 @@ LANGUAGES: dict[str, Language] = {
     )
 }
 
+#: Stopwords of every language with a list, ours included: language detection tells a
+#: Spanish "de la" from a French one by the words only Spanish has. Snowball's French
+#: list lacks "les" (Spanish has it), the commonest word of French text.
+STOPWORDS: dict[str, frozenset[str]] = {
+    **{code: frozenset(words) for code, words in stoplists.items()},
+    **{code: lang.stopwords for code, lang in LANGUAGES.items()},
+    "fr": LANGUAGES["fr"].stopwords | {"les"},
+}
+
 #: Code used for documents without usable text: never guessed.
 UNDETERMINED = "und"
 

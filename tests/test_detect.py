@@ -71,12 +71,42 @@ def test_one_paragraph_in_another_language_inside_a_window_keeps_its_language():
     assert [s.lang for s in segments] == ["en", "de", "en"]
 
 
-def test_a_window_of_one_language_costs_one_detection(monkeypatch):
+def _counting_calls(monkeypatch) -> list:
     import indexer.detect as detect
 
     calls = []
     ranked = detect._ranked
     monkeypatch.setattr(detect, "_ranked", lambda text: calls.append(text) or ranked(text))
+    return calls
+
+
+def test_a_window_whose_stopwords_leave_no_doubt_needs_no_langdetect(monkeypatch):
+    calls = _counting_calls(monkeypatch)
     segments = detect_segments([RawSegment(FR, 1) for _ in range(8)])
     assert [s.lang for s in segments] == ["fr"]
-    assert len(calls) == 1  # 8 paragraphs of ~130 letters fit one window
+    assert calls == []
+
+
+def test_a_window_with_few_stopwords_costs_one_detection(monkeypatch):
+    calls = _counting_calls(monkeypatch)
+    nouns = (
+        "Sicherheitskonferenz Stadtverwaltung Kriminalprävention Bürgerbeteiligung "
+        "Nachbarschaftshilfe Quartiersmanagement Straßenbeleuchtung Jugendförderung"
+    )
+    segments = detect_segments([RawSegment(nouns, 1) for _ in range(8)])
+    assert [s.lang for s in segments] == ["de"]
+    assert len(calls) == 1  # 8 paragraphs of ~110 letters fit one window
+
+
+def test_spanish_is_not_taken_for_french_by_its_stopwords():
+    from indexer.detect import cued
+
+    spanish = (
+        "Los alcaldes se comprometen a reforzar la prevención de la radicalización en sus "
+        "ciudades junto con la sociedad civil y los socios locales, porque la seguridad "
+        "urbana es una tarea que compartimos con todos los vecinos de la ciudad y que "
+        "requiere el trabajo de las instituciones públicas en cada barrio."
+    )
+    assert cued([spanish, spanish]) is None
+    assert cued([FR] * 8) == "fr"
+    assert {s.lang for s in detect_segments([RawSegment(spanish, 1)] * 4)} == {"es"}
