@@ -512,36 +512,48 @@ def _rivals(i: np.ndarray, j: np.ndarray, scores: np.ndarray, langs: np.ndarray)
     return np.maximum(rival(slice(0, m), j), rival(slice(m, 2 * m), i))
 
 
-#: `_top_per_group` first ranks by a rounded key, then exactly among this many extra.
-_NEAR_TIES = 8
-
-
 def _top_per_group(
     group: np.ndarray, values: np.ndarray, ties: np.ndarray, keep: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Positions of the `keep` best per group (by value, then by `ties`, both descending).
 
-    Returned sorted by group and rank, with each one's rank in its group. A sort of
-    millions of entries on three keys took seconds; one stable sort on a float key
-    (group, then value; values in [0, 2)) gets the same order but for values closer
-    than its rounding, so the few best per group are then sorted again exactly.
+    Returned sorted by group and rank, with each one's rank in its group. `ties` must
+    differ within a group. Sorting millions of entries on three keys took seconds; here
+    the entries are put in group order once (a counting sort) and each round takes
+    every group's best that is left, a few passes over the arrays per round.
     """
-    by_tie = np.argsort(-ties, kind="stable")
-    key = group[by_tie] * 4.0 + (2.0 - values[by_tie])
-    order = by_tie[np.argsort(key, kind="stable")]
-    near = order[_ranks(group[order]) < keep + _NEAR_TIES]
-    exact = near[np.lexsort((-ties[near], -values[near], group[near]))]
-    rank = _ranks(group[exact])
-    return exact[rank < keep], rank[rank < keep]
+    order, starts = _in_group_order(group)
+    sizes = np.diff(np.r_[starts, len(order)])
+    left = values[order].astype(np.float64)
+    tie = ties[order]
+    picked, ranks = [], []
+    for rank in range(keep):
+        best = np.maximum.reduceat(left, starts)
+        at_best = (left == np.repeat(best, sizes)) & np.repeat(best > -np.inf, sizes)
+        first = np.maximum.reduceat(np.where(at_best, tie, -1), starts)
+        chosen = np.flatnonzero(at_best & (tie == np.repeat(first, sizes)))
+        picked.append(chosen)
+        ranks.append(np.full(len(chosen), rank))
+        left[chosen] = -np.inf
+    chosen, rank = np.concatenate(picked), np.concatenate(ranks)
+    positions = order[chosen]
+    by_group = np.lexsort((rank, group[positions]))
+    return positions[by_group], rank[by_group]
 
 
-def _ranks(sorted_groups: np.ndarray) -> np.ndarray:
-    """Each entry's position within its run of equal groups (the input is sorted by group)."""
-    if not len(sorted_groups):
-        return np.zeros(0, dtype=np.int64)
-    starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]])
-    sizes = np.diff(np.r_[starts, len(sorted_groups)])
-    return np.arange(len(sorted_groups)) - np.repeat(starts, sizes)
+def _in_group_order(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A stable order of the entries by group, and where each group starts in it."""
+    if not len(group):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    from scipy import sparse
+
+    # Entry k as column k of row group[k]: building the rows is a counting sort.
+    rows = sparse.csr_matrix(
+        (np.ones(len(group), dtype=np.int8), (group, np.arange(len(group)))),
+        shape=(int(group.max()) + 1, len(group)),
+    )
+    counts = np.diff(rows.indptr)
+    return rows.indices.astype(np.int64), rows.indptr[:-1][counts > 0].astype(np.int64)
 
 
 def confidence(score: float, rival: float) -> float:
