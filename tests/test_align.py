@@ -540,3 +540,29 @@ def test_pair_factors_kept_from_an_earlier_run_give_the_same_alignment(corpus):
     fresh = PairMemo()
     align(fewer, memo=fresh)
     assert memo.values == fresh.values  # every factor kept is the one the formula gives
+
+
+def test_the_best_per_group_are_those_a_plain_sort_picks():
+    """`_top_per_group` (rounds over arrays) against sorting each group in Python."""
+    import random
+
+    import numpy as np
+
+    from indexer.align import _top_per_group
+
+    rng = random.Random(7)
+    for _case in range(30):
+        groups = [rng.randrange(12) for _ in range(rng.randrange(1, 200))]
+        values = [rng.choice([0.0, 0.25, 0.5, 0.75, 1.0, rng.random()]) for _ in groups]
+        ties = list(range(len(groups)))
+        rng.shuffle(ties)  # distinct within every group, as the other document's number is
+        keep = rng.randrange(1, 6)
+        order, rank = _top_per_group(np.array(groups), np.array(values), np.array(ties), keep)
+        expected = []
+        for g in sorted(set(groups)):
+            members = sorted(
+                (k for k in range(len(groups)) if groups[k] == g),
+                key=lambda k: (-values[k], -ties[k]),
+            )
+            expected += [(k, r) for r, k in enumerate(members[:keep])]
+        assert list(zip(order.tolist(), rank.tolist(), strict=True)) == expected
