@@ -566,3 +566,38 @@ def test_the_best_per_group_are_those_a_plain_sort_picks():
             )
             expected += [(k, r) for r, k in enumerate(members[:keep])]
         assert list(zip(order.tolist(), rank.tolist(), strict=True)) == expected
+
+
+def test_cosines_are_those_of_the_idf_formula(corpus):
+    """The sparse products give each pair the cosine written out term by term."""
+    import math
+
+    from indexer.align import KIND_WEIGHTS
+
+    docs = [d for name, d in sorted(corpus[0].items()) if name.endswith((".txt", ".html"))]
+    pairs, _scored = score_pairs(docs)
+    assert pairs
+    bags = {}
+    for d in docs:
+        bag = dict(features_of(d).bag)
+        if d.date:
+            bag["m:" + d.date[:10]] = 1
+        bags[d.id] = bag
+    df = {}
+    for bag in bags.values():
+        for f in bag:
+            df[f] = df.get(f, 0) + 1
+    n = len(docs)
+
+    def vector(doc_id):
+        return {
+            f: (1 + math.log(tf)) * math.log((n + 1) / df[f]) * KIND_WEIGHTS[f[0]]
+            for f, tf in bags[doc_id].items()
+        }
+
+    for pair in pairs[:40]:
+        a, b = vector(pair.a), vector(pair.b)
+        dot = sum(w * b.get(f, 0.0) for f, w in a.items())
+        norm_a = math.sqrt(sum(w * w for w in a.values()))
+        norm_b = math.sqrt(sum(w * w for w in b.values()))
+        assert pair.cosine == pytest.approx(dot / (norm_a * norm_b), rel=1e-9)
