@@ -9,7 +9,8 @@ kerning and glues the words together (py-pdf/pypdf#3978).  The text is then
 unsearchable.
 
 How: for pages whose fonts cannot spell a space, we walk the content stream
-ourselves, decode the strings with pypdf's own font tables, and decide
+ourselves (read by `indexer.pdfcontent`, pypdf's reader where that gives up),
+decode the strings with pypdf's own font tables, and decide
 separators from geometry measured in em of the current font: a pen move along
 the line of at least ``GAP_EM`` is a word gap, a move across the line starts a
 new line, a larger one a new paragraph.  Every other page, and any page we
@@ -23,7 +24,9 @@ import re
 from dataclasses import dataclass, field, replace
 
 from pypdf import PageObject
-from pypdf.generic import ContentStream, DictionaryObject
+from pypdf.generic import ArrayObject, ContentStream, DictionaryObject
+
+from indexer.pdfcontent import Unreadable, operations
 
 # Private module, but it is exactly what pypdf's own extract_text decodes with;
 # if it moves, page_text() degrades to plain extract_text() instead of failing.
@@ -129,7 +132,7 @@ class _Walker:
             return ""
         forms = {n for n, x in _resources(page, "/XObject").items() if x.get("/Subtype") == "/Form"}
         gs, stack, tm, tlm = _State(), [], IDENTITY, IDENTITY
-        for operands, op in ContentStream(contents.get_object(), page.pdf, "bytes").operations:
+        for operands, op in _operations(contents.get_object(), page):
             if op == b"q":
                 stack.append(replace(gs))
             elif op == b"Q" and stack:
@@ -209,6 +212,18 @@ class _Walker:
         if abs(across) > LINE_EM * max(em, last_em):
             return 2
         return int(max(abs(along), abs(across)) >= GAP_EM * min(em, last_em))
+
+
+def _operations(contents, page: PageObject) -> list[tuple[list, bytes]]:
+    """The page's content operations: our fast reader, pypdf's where ours gives up."""
+    try:
+        if isinstance(contents, ArrayObject):
+            data = b"\n".join(part.get_object().get_data() for part in contents)
+        else:
+            data = contents.get_data()
+        return operations(data)
+    except Unreadable:
+        return ContentStream(contents, page.pdf, "bytes").operations
 
 
 def _decode(font: Font, data: bytes) -> tuple[str, str]:
