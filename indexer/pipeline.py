@@ -348,8 +348,10 @@ def _apply(
         report.touched = len(touched)
         worker = _analyse_under(documents, ocr_dir, options.timeout, found.files, writer.prepare)
         if to_extract:
-            # Once here, shared by the forked workers instead of once each.
-            load_profiles()
+            load_profiles()  # once here, shared by the forked workers instead of once each
+        if len(to_extract) > jobs:
+            # Likewise the analyzers' word lists, when there are more files than workers;
+            # for fewer, each worker loads what its text needs (English needs no compounds).
             loading = time.perf_counter()
             writer.load_analyzers()
             timing["analyse"] += time.perf_counter() - loading
