@@ -354,8 +354,12 @@ class Batch:
         self.count = 0
 
     def prepare(self, doc: Document) -> Prepared:
-        """`doc` analysed for this batch's index; runs in a worker, and only reads the schema."""
-        return prepare(self._ix.schema, doc)
+        """`doc` analysed for this batch's index; runs in a worker, and only reads the schema.
+
+        The writer's schema, not `ix.schema`: that one is read from disk on every access,
+        with new analyzers whose stemmers and caches start cold.
+        """
+        return prepare(self._writer.schema, doc)
 
     def load_analyzers(self) -> None:
         """Load what the analyzers read on first use, before the workers are forked."""
