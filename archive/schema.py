@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, STORED, Schema
 
 from archive.analysis import language_analyzer, neutral_analyzer, vocabulary_analyzer
+from archive.fields import Text
 from archive.languages import LANGUAGES, OTHER
 
 #: Bump whenever fields or analyzers change: an index with another version asks for --full.
@@ -38,7 +39,7 @@ def build_schema() -> Schema:
         "fingerprint": ID(stored=True, sortable=True),
         "state": ID(stored=True, sortable=True),  # "ok" or "failed"
         "reason": STORED(),
-        "title": TEXT(analyzer=neutral_analyzer(), stored=True, phrase=True),
+        "title": Text(analyzer=neutral_analyzer(), stored=True, phrase=True),
         "lang": ID(stored=True),
         "languages": KEYWORD(stored=True, commas=True),
         "kind": ID(stored=True),
@@ -50,15 +51,15 @@ def build_schema() -> Schema:
     for lang in FIELD_LANGS:
         analyzer = language_analyzer(LANGUAGES[lang]) if lang in LANGUAGES else neutral_analyzer()
         title, summary, body = text_fields(lang)
-        fields[title] = TEXT(analyzer=analyzer, field_boost=TITLE_BOOST, multitoken_query="phrase")
-        fields[summary] = TEXT(
+        fields[title] = Text(analyzer=analyzer, field_boost=TITLE_BOOST, multitoken_query="phrase")
+        fields[summary] = Text(
             analyzer=analyzer, field_boost=SUMMARY_BOOST, multitoken_query="phrase"
         )
         # Character offsets in the postings: snippets come from where the words are,
         # without analysing a long document again on every search.
-        fields[body] = TEXT(analyzer=analyzer, multitoken_query="phrase", chars=True)
+        fields[body] = Text(analyzer=analyzer, multitoken_query="phrase", chars=True)
         # Unstemmed words with their accents, per language: did-you-mean suggestions.
-        fields[vocabulary_field(lang)] = TEXT(
+        fields[vocabulary_field(lang)] = Text(
             analyzer=vocabulary_analyzer(), phrase=False, spelling=True
         )
     return Schema(**fields)

@@ -30,6 +30,7 @@ from whoosh.query import Term
 from archive.codec import ArchiveCodec
 from archive.document import Document, Fingerprint
 from archive.errors import ArchiveError, IndexLocked, IndexMissing, SchemaMismatch
+from archive.prepared import Prepared, accepts, prepare, warm
 from archive.records import failure_fields, from_stored, to_fields
 from archive.schema import build_schema, settings
 
@@ -352,8 +353,27 @@ class Batch:
         self._writer = self._ix.writer(**WRITER_OPTIONS)
         self.count = 0
 
-    def upsert(self, doc: Document) -> None:
-        self._writer.update_document(**to_fields(doc))
+    def prepare(self, doc: Document) -> Prepared:
+        """`doc` analysed for this batch's index; runs in a worker, and only reads the schema.
+
+        The writer's schema, not `ix.schema`: that one is read from disk on every access,
+        with new analyzers whose stemmers and caches start cold.
+        """
+        return prepare(self._writer.schema, doc)
+
+    def load_analyzers(self) -> None:
+        """Load what the analyzers read on first use, before the workers are forked."""
+        warm()
+
+    def upsert(self, doc: Document | Prepared) -> None:
+        """Write `doc`; a `Prepared` one was analysed by a worker (archive/prepared.py)."""
+        if not isinstance(doc, Prepared):
+            fields = to_fields(doc)
+        elif accepts(self._writer.schema, doc):
+            fields = doc.fields
+        else:  # an index written before its text fields took postings ready-made
+            fields = to_fields(doc.doc)
+        self._writer.update_document(**fields)
         self.count += 1
 
     def fail(self, path: str, fingerprint: Fingerprint, reason: str, retry: bool = False) -> None:

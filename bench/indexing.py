@@ -181,16 +181,19 @@ def report(results: dict[str, dict], all_jobs: int) -> None:
         base = med(res["full"][1], "wall")
         for jobs, runs in res["full"].items():
             wall = med(runs, "wall")
-            parts = [med(runs, key) for key in ("extract", "detect", "write")]
+            parts = [med(runs, key) for key in ("extract", "detect", "analyse", "write")]
             # Summed worker time exceeds the wall time of a parallel run: "other" is jobs=1 only.
             parts += [wall - sum(parts)] if jobs == 1 else []
             cells = [f"{s:.2f} ({100 * s / base:.0f} %)" for s in parts]
             rows.append([name, str(jobs), f"{wall:.2f}", *cells] + ["-"] * (jobs != 1))
-    head = ["corpus", "jobs", "wall s", "extract s", "detect s", "write s", "other s"]
+    head = ["corpus", "jobs", "wall s", "extract s", "detect s", "analyse s", "write s"]
+    head += ["other s"]
     print(
-        "### Where the time goes (full index; % of the jobs=1 wall time; extract and detect "
-        "are summed over workers, write is the parent writing + committing; other = wall "
-        "minus the three, jobs=1 only)\n\n" + table(head, rows) + "\n"
+        "### Where the time goes (full index; % of the jobs=1 wall time; extract, detect and "
+        "analyse (the text for the index) are summed over workers, write is the parent "
+        "writing + committing; other = wall minus the four, jobs=1 only)\n\n"
+        + table(head, rows)
+        + "\n"
     )
 
     rows = []

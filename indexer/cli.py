@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=0,
         metavar="N",
-        help="worker processes for extraction (default: all cores)",
+        help="worker processes for extraction and text analysis (default: all cores)",
     )
     p.add_argument(
         "--wait", action="store_true", help="wait for a running indexer instead of exiting with 75"

@@ -18,6 +18,7 @@ from pathlib import Path
 from archive.document import Document, Failure, Fingerprint, Segment
 from archive.errors import ConfigError, ExtractionError
 from archive.languages import UNDETERMINED
+from archive.prepared import Prepared
 from archive.store import OCR_CACHE, PROFILES_FILE, IndexStore, batch
 from indexer import pool
 from indexer.align_memo import PairMemo
@@ -59,6 +60,19 @@ class Analysed:
     detect_seconds: float = 0.0
     ocr_pages: tuple[int, ...] = ()
     marks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Ready:
+    """One file as the worker hands it to the writer: a prepared document or why not.
+
+    `timing` holds the worker's seconds (extract, detect, analyse) and the amount of
+    text (pages, text_mb), for the run's report.
+    """
+
+    entry: Prepared | Failure
+    warning: Failure | None = None  # an unreadable sidecar: the file is indexed without it
+    timing: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -324,7 +338,7 @@ def _apply(
     to_extract = sorted(steps.add + update, key=lambda p: (-found.files[p].size, p))
     jobs = options.jobs or os.cpu_count() or 1
 
-    timing = dict.fromkeys(("extract", "detect", "write", "pages", "text_mb"), 0.0)
+    timing = dict.fromkeys(("extract", "detect", "analyse", "write", "pages", "text_mb"), 0.0)
     report.timing = timing
     with batch(ix) as writer:
         for path in steps.remove:
@@ -332,21 +346,25 @@ def _apply(
             report.removed += 1
         touched = {p: replace(found.files[p], sha256=hashes[p]) for p in touch}
         report.touched = len(touched)
-        worker = _analyse_under(documents, ocr_dir, options.timeout)
+        worker = _analyse_under(documents, ocr_dir, options.timeout, found.files, writer.prepare)
         if to_extract:
             load_profiles()  # once here, shared by the forked workers instead of once each
+        if len(to_extract) > jobs:
+            # Likewise the analyzers' word lists, when there are more files than workers;
+            # for fewer, each worker loads what its text needs (English needs no compounds).
+            loading = time.perf_counter()
+            writer.load_analyzers()
+            timing["analyse"] += time.perf_counter() - loading
         outcomes = pool.run(worker, to_extract, jobs, options.timeout, options.memory_mb)
         for done, outcome in enumerate(outcomes, start=1):
             if progress:
                 progress(done, len(to_extract), outcome.item)
             is_new = outcome.item not in indexed
-            if isinstance(outcome.value, Analysed):
-                timing["extract"] += outcome.value.extract_seconds
-                timing["detect"] += outcome.value.detect_seconds
-                timing["pages"] += outcome.value.pages or 0
-                timing["text_mb"] += sum(len(s.text) for s in outcome.value.segments) / 1e6
+            if isinstance(outcome.value, Ready):
+                for key, amount in outcome.value.timing.items():
+                    timing[key] += amount
             writing = time.perf_counter()
-            _record(outcome, found.files[outcome.item], documents, writer, report, is_new)
+            _record(outcome, found.files[outcome.item], writer, report, is_new)
             if writer.count >= COMMIT_EVERY:
                 writer.checkpoint()
             timing["write"] += time.perf_counter() - writing
@@ -355,40 +373,70 @@ def _apply(
     return touched, set(steps.unchanged) - set(update)
 
 
-def _analyse_under(documents: Path, ocr_dir: Path | None, timeout: float):
+def _analyse_under(
+    documents: Path,
+    ocr_dir: Path | None,
+    timeout: float,
+    files: dict[str, Fingerprint],
+    prepare: Callable[[Document], Prepared],
+):
+    """The job each worker runs: extract, detect, build the document and analyse its text.
+
+    The writer only adds what the worker made to the index: with the text analysed
+    here, the one writing process keeps up with the workers.
+    """
+
     def work(relpath: str):
         # OCR stops itself a little before the pool would kill the worker, keeping its pages.
         deadline = time.monotonic() + timeout * 0.9
         ocr = OcrOptions(ocr_dir, deadline) if ocr_dir else None
         try:
-            return analyse(documents / relpath, ocr)
+            analysed = analyse(documents / relpath, ocr)
         except ExtractionError as exc:
             return Failure(relpath, exc.reason, exc.detail)
+        return _ready(relpath, files[relpath], analysed, documents, prepare)
 
     return work
 
 
-def _record(outcome, fingerprint, documents, writer, report, is_new):
+def _ready(relpath, fingerprint, analysed: Analysed, documents: Path, prepare) -> Ready:
+    started = time.perf_counter()
+    timing = {
+        "extract": analysed.extract_seconds,
+        "detect": analysed.detect_seconds,
+        "pages": analysed.pages or 0,
+        "text_mb": sum(len(s.text) for s in analysed.segments) / 1e6,
+    }
+    warning = None
+    try:
+        sidecar = read_sidecar(documents / relpath)
+    except SidecarError as exc:
+        warning = Failure(relpath, "invalid sidecar", str(exc))
+        sidecar = None
+    try:
+        doc = build_document(relpath, fingerprint, analysed, sidecar)
+    except ExtractionError as exc:
+        return Ready(Failure(relpath, exc.reason, exc.detail), warning, timing)
+    entry = prepare(doc)
+    timing["analyse"] = time.perf_counter() - started
+    return Ready(entry, warning, timing)
+
+
+def _record(outcome, fingerprint, writer, report, is_new):
     path = outcome.item
     value = outcome.value
     if outcome.error:
         value = Failure(path, outcome.error)
-    if isinstance(value, Analysed):
-        try:
-            sidecar = read_sidecar(documents / path)
-        except SidecarError as exc:
-            report.warnings.append(Failure(path, "invalid sidecar", str(exc)))
-            sidecar = None
-        try:
-            doc = build_document(path, fingerprint, value, sidecar)
-        except ExtractionError as exc:
-            value = Failure(path, exc.reason, exc.detail)
+    if isinstance(value, Ready):
+        if value.warning:
+            report.warnings.append(value.warning)
+        value = value.entry
+    if isinstance(value, Prepared):
+        writer.upsert(value)
+        if is_new:
+            report.added += 1
         else:
-            writer.upsert(doc)
-            if is_new:
-                report.added += 1
-            else:
-                report.updated += 1
-            return
+            report.updated += 1
+        return
     writer.fail(path, fingerprint, value.reason, retry=value.reason == "timeout")
     report.failed.append(value)
