@@ -39,6 +39,7 @@ CURRENT_FILE = "CURRENT"
 LOCK_FILE = "write.lock"
 LAST_RUN_FILE = "last-run.json"
 OCR_CACHE = "ocr-cache"  # beside the generations, so a --full rebuild keeps it
+TEXT_CACHE = "text-cache"  # extracted text by content, likewise (indexer/textcache.py)
 TRANSLATIONS_FILE = "translations.json"  # automatic translation links of a generation
 RESTAMPS_FILE = "restamps.json"  # new stat of files whose content did not change
 PROFILES_FILE = "align-profiles.pickle"  # the aligner's per-document evidence, by content

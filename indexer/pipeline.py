@@ -19,7 +19,7 @@ from archive.document import Document, Failure, Fingerprint, Segment
 from archive.errors import ConfigError, ExtractionError
 from archive.languages import UNDETERMINED
 from archive.prepared import Prepared
-from archive.store import OCR_CACHE, PROFILES_FILE, IndexStore, batch
+from archive.store import OCR_CACHE, PROFILES_FILE, TEXT_CACHE, IndexStore, batch
 from indexer import pool
 from indexer.align_memo import PairMemo
 from indexer.detect import detect_segments, document_languages, load_profiles, override
@@ -29,6 +29,7 @@ from indexer.names import kind_from_path, name_group
 from indexer.plan import confirm, plan, restamped
 from indexer.scan import scan, sha256_of
 from indexer.sidecar import Sidecar, SidecarError, read_sidecar
+from indexer.textcache import TextCache
 
 #: Commit after this many changed documents, so a killed run keeps most of its work.
 COMMIT_EVERY = 500
@@ -60,6 +61,7 @@ class Analysed:
     detect_seconds: float = 0.0
     ocr_pages: tuple[int, ...] = ()
     marks: tuple[str, ...] = ()
+    cached: bool = False  # taken from the text cache, not extracted in this run
 
 
 @dataclass(frozen=True)
@@ -120,24 +122,35 @@ class RunReport:
         }
 
 
-def analyse(path: Path, ocr: OcrOptions | None = None) -> Analysed:
-    """Extract and detect one file (runs in a worker process)."""
+def analyse(path: Path, ocr: OcrOptions | None = None, cache: TextCache | None = None) -> Analysed:
+    """Extract and detect one file (runs in a worker process).
+
+    With `cache`, a file whose content was read before (by this code) is not read again.
+    """
+    sha256 = sha256_of(path)
+    if cache is not None:
+        kept = cache.get(sha256)
+        if isinstance(kept, Analysed):
+            return replace(kept, extract_seconds=0.0, detect_seconds=0.0, cached=True)
     started = time.perf_counter()
     extracted = extract(path, ocr)
     extracted_at = time.perf_counter()
     segments = detect_segments(extracted.segments)
-    return Analysed(
+    analysed = Analysed(
         segments,
         extracted.title,
         extracted.date,
         extracted.pages,
         extracted.mime,
-        sha256_of(path),
+        sha256,
         extracted_at - started,
         time.perf_counter() - extracted_at,
         extracted.ocr_pages,
         extracted.marks,
     )
+    if cache is not None and not extracted.ocr_pages:
+        cache.put(sha256, analysed)
+    return analysed
 
 
 def document_id(relpath: str) -> str:
@@ -217,11 +230,17 @@ def run(
         restamps = {p: Fingerprint.decode(f) for p, f in store.restamps(gen).items()}
         indexed = restamped(indexed, restamps)
         ocr_dir = _ocr_setup(store, options, report)
-        touched, unchanged = _apply(ix, documents, indexed, options, report, progress, ocr_dir)
+        texts = TextCache(store.root / TEXT_CACHE)
+        touched, unchanged = _apply(
+            ix, documents, indexed, options, report, progress, ocr_dir, texts
+        )
         if touched or restamps:
             kept = {p: f for p, f in restamps.items() if p in unchanged}
             store.write_restamps(gen, {p: f.encode() for p, f in {**kept, **touched}.items()})
         changed = report.added or report.updated or report.removed
+        if changed:
+            live = [fp.sha256 for fp, state in store.fingerprints(ix).values() if state == "ok"]
+            texts.prune(live)
         if changed or not store.translations_file(gen).exists():
             started_grouping = time.perf_counter()
             with _collector_paused():
@@ -314,6 +333,7 @@ def _apply(
     report: RunReport,
     progress,
     ocr_dir: Path | None,
+    texts: TextCache | None = None,
 ) -> tuple[dict[str, Fingerprint], set[str]]:
     """Apply one run's changes; returns (touched files' new stat, paths left as they were)."""
     found = scan(documents, supported_suffixes())
@@ -338,7 +358,9 @@ def _apply(
     to_extract = sorted(steps.add + update, key=lambda p: (-found.files[p].size, p))
     jobs = options.jobs or os.cpu_count() or 1
 
-    timing = dict.fromkeys(("extract", "detect", "analyse", "write", "pages", "text_mb"), 0.0)
+    timing = dict.fromkeys(
+        ("extract", "detect", "analyse", "write", "pages", "text_mb", "cached"), 0.0
+    )
     report.timing = timing
     with batch(ix) as writer:
         for path in steps.remove:
@@ -346,7 +368,9 @@ def _apply(
             report.removed += 1
         touched = {p: replace(found.files[p], sha256=hashes[p]) for p in touch}
         report.touched = len(touched)
-        worker = _analyse_under(documents, ocr_dir, options.timeout, found.files, writer.prepare)
+        worker = _analyse_under(
+            documents, ocr_dir, options.timeout, found.files, writer.prepare, texts
+        )
         if to_extract:
             load_profiles()  # once here, shared by the forked workers instead of once each
         if len(to_extract) > jobs:
@@ -379,6 +403,7 @@ def _analyse_under(
     timeout: float,
     files: dict[str, Fingerprint],
     prepare: Callable[[Document], Prepared],
+    texts: TextCache | None = None,
 ):
     """The job each worker runs: extract, detect, build the document and analyse its text.
 
@@ -391,7 +416,7 @@ def _analyse_under(
         deadline = time.monotonic() + timeout * 0.9
         ocr = OcrOptions(ocr_dir, deadline) if ocr_dir else None
         try:
-            analysed = analyse(documents / relpath, ocr)
+            analysed = analyse(documents / relpath, ocr, texts)
         except ExtractionError as exc:
             return Failure(relpath, exc.reason, exc.detail)
         return _ready(relpath, files[relpath], analysed, documents, prepare)
@@ -406,6 +431,7 @@ def _ready(relpath, fingerprint, analysed: Analysed, documents: Path, prepare) -
         "detect": analysed.detect_seconds,
         "pages": analysed.pages or 0,
         "text_mb": sum(len(s.text) for s in analysed.segments) / 1e6,
+        "cached": 1 if analysed.cached else 0,
     }
     warning = None
     try:

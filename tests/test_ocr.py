@@ -23,6 +23,7 @@ import pytest
 
 from archive import Archive
 from archive.errors import ExtractionError
+from archive.store import TEXT_CACHE
 from indexer import ocr
 from indexer.detect import detect_segments
 from indexer.extract import RawSegment, extract
@@ -346,6 +347,9 @@ def test_scanned_flyers_are_found_in_their_language(tmp_path, scans):
         doc = found[f"flyers/scanned-burglary.{lang}.pdf"]
         assert doc.lang == lang
         assert doc.ocr_pages == [1]  # the document records that its text came from OCR
+
+    # Recognised text is kept in the OCR cache only, never half-read in the text cache.
+    assert not list((tmp_path / "index" / TEXT_CACHE).rglob("*.pickle"))
 
     # A full reindex of unchanged files reads OCR from the cache: every page tesseract
     # reads is written to the cache, so no cache file may be written again.

@@ -1,0 +1,103 @@
+"""Extracted, language-labelled text of files, kept by content between indexing runs.
+
+PDF parsing and language detection are most of a full index. Without this, a
+`--full` rebuild, the automatic rebuild after an upgrade changed the index format,
+and a folder moved or renamed (new paths, same files) parse every file again.
+Entries are keyed by the file's sha256 and a stamp of the code that made them (the
+extraction, PDF-text and detection modules and the pypdf and langdetect versions),
+so a changed extractor reads files afresh and a stale entry is never used.
+
+Text that needed recognition (OCR) is not kept here: its pages are in the OCR cache
+already, and a file whose recognition stopped at its time limit must not be kept
+half-read. The folder sits beside the index generations (`text-cache/`), is
+written atomically like the OCR cache, can be deleted at any time, and is pruned
+after each run to the files still in the archive.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import os
+import pickle
+import re
+import tempfile
+import time
+import zlib
+from collections.abc import Iterable
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+#: The modules whose code decides what is kept (besides the libraries' versions).
+SOURCES = ("extract.py", "pdftext.py", "pdfcontent.py", "detect.py")
+SUFFIX = ".pickle"
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+@functools.cache
+def code_stamp() -> str:
+    """What the kept entries depend on besides the file: our code and the libraries."""
+    digest = hashlib.sha256()
+    here = Path(__file__).parent
+    for name in SOURCES:
+        digest.update(name.encode() + b"\0" + (here / name).read_bytes())
+    for package in ("pypdf", "langdetect"):
+        with contextlib.suppress(PackageNotFoundError):
+            digest.update(f"{package}=={version(package)}".encode())
+    return digest.hexdigest()[:12]
+
+
+class TextCache:
+    """Values (what a worker learned from a file) by the file's sha256, in one folder."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+    def path(self, sha256: str) -> Path:
+        if not _SHA256.fullmatch(sha256):
+            raise ValueError(f"not a sha256 hex digest: {sha256!r}")
+        return self.folder / sha256[:2] / f"{sha256}-{code_stamp()}{SUFFIX}"
+
+    def get(self, sha256: str) -> object | None:
+        """The kept value, or None (never kept, made by other code, or unreadable)."""
+        try:
+            return pickle.loads(zlib.decompress(self.path(sha256).read_bytes()))
+        except Exception:  # missing, truncated, or of a class that changed: read the file
+            return None
+
+    def put(self, sha256: str, value: object) -> None:
+        """Keep a value atomically; a cache that cannot be written is skipped, never fatal."""
+        target = self.path(sha256)
+        data = zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=SUFFIX)
+        except OSError:
+            return
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, target)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+    def prune(self, keep: Iterable[str]) -> int:
+        """Remove entries of files no longer in the archive, of older code, and temporary
+        files left by killed workers; returns how many files were removed."""
+        keep = set(keep)
+        stamp = code_stamp()
+        removed = 0
+        an_hour_ago = time.time() - 3600
+        for path in self.folder.glob(f"??/*{SUFFIX}"):
+            with contextlib.suppress(OSError):
+                if path.name.startswith(".tmp-"):
+                    stale = path.stat().st_mtime < an_hour_ago  # else a worker is writing it
+                else:
+                    sha, _, rest = path.name.partition("-")
+                    stale = sha not in keep or rest != f"{stamp}{SUFFIX}"
+                if stale:
+                    path.unlink()
+                    removed += 1
+        return removed

@@ -1,0 +1,76 @@
+"""A --full rebuild or a moved folder does not parse unchanged files again."""
+
+from __future__ import annotations
+
+import shutil
+
+from archive import Archive
+from archive.store import TEXT_CACHE
+from indexer.textcache import TextCache, code_stamp
+from tests.conftest import SAMPLE
+
+SHA = "ab" * 32
+
+
+def _entries(index) -> set[str]:
+    return {p.name for p in (index / TEXT_CACHE).glob("??/*.pickle")}
+
+
+def test_a_full_rebuild_takes_unchanged_files_from_the_cache(tmp_path):
+    docs, index = tmp_path / "documents", tmp_path / "index"
+    shutil.copytree(SAMPLE, docs)
+    archive = Archive(docs, index)
+    first = archive.index(jobs=2)
+    files = first.added
+    assert first.timing["cached"] == 0
+    assert len(_entries(index)) == files  # the sample archive has no scans
+
+    changed = docs / "papers" / "pressemitteilung-konferenz-strassburg.de.txt"
+    changed.write_text(changed.read_text(encoding="utf-8") + "\nNachtrag: Wasserstoffbus.\n")
+    second = archive.index(full=True, jobs=2)
+    assert second.failed == []
+    assert second.timing["cached"] == files - 1  # the changed file was read again
+    assert second.timing["extract"] < first.timing["extract"]
+    assert archive.search("Wasserstoffbus").total == 1
+    assert archive.search("Radikalisierung").total == 3
+    assert len(_entries(index)) == files  # the old version's entry was pruned
+
+
+def test_a_moved_folder_is_not_parsed_again(tmp_path):
+    docs, index = tmp_path / "documents", tmp_path / "index"
+    shutil.copytree(SAMPLE, docs)
+    archive = Archive(docs, index)
+    archive.index(jobs=1)
+    shutil.move(docs / "declarations", docs / "erklaerungen")
+    report = archive.index(jobs=1)
+    assert report.added == report.removed > 0
+    assert report.timing["cached"] == report.added
+    paths = {h.document.path.split("/")[0] for h in archive.search("Radikalisierung").results}
+    assert "erklaerungen" in paths and "declarations" not in paths
+
+
+def test_entries_of_other_code_or_damaged_ones_are_not_used(tmp_path):
+    cache = TextCache(tmp_path)
+    cache.put(SHA, {"text": "kept"})
+    assert cache.get(SHA) == {"text": "kept"}
+    path = cache.path(SHA)
+    assert code_stamp() in path.name
+
+    path.write_bytes(path.read_bytes()[:10])  # truncated
+    assert cache.get(SHA) is None
+
+    other = path.with_name(f"{SHA}-000000000000.pickle")  # made by other code
+    other.write_bytes(b"")
+    cache.put(SHA, "again")
+    assert cache.prune(keep={SHA}) == 1
+    assert not other.exists() and cache.get(SHA) == "again"
+    assert cache.prune(keep=set()) == 1
+    assert list(tmp_path.rglob("*.pickle")) == []
+
+
+def test_an_unwritable_cache_is_skipped(tmp_path):
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the folder should be")
+    cache = TextCache(blocker)
+    cache.put(SHA, "value")  # no error
+    assert cache.get(SHA) is None
