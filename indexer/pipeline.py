@@ -127,9 +127,11 @@ def analyse(path: Path, ocr: OcrOptions | None = None, cache: TextCache | None =
 
     With `cache`, a file whose content was read before (by this code) is not read again.
     """
-    sha256 = sha256_of(path)
+    sha256 = None
     if cache is not None:
-        kept = cache.get(sha256)
+        with contextlib.suppress(OSError):  # unreadable: extract() says so in its words
+            sha256 = sha256_of(path)
+        kept = cache.get(sha256) if sha256 else None
         if isinstance(kept, Analysed):
             return replace(kept, extract_seconds=0.0, detect_seconds=0.0, cached=True)
     started = time.perf_counter()
@@ -142,14 +144,14 @@ def analyse(path: Path, ocr: OcrOptions | None = None, cache: TextCache | None =
         extracted.date,
         extracted.pages,
         extracted.mime,
-        sha256,
+        sha256 or sha256_of(path),
         extracted_at - started,
         time.perf_counter() - extracted_at,
         extracted.ocr_pages,
         extracted.marks,
     )
     if cache is not None and not extracted.ocr_pages:
-        cache.put(sha256, analysed)
+        cache.put(analysed.sha256, analysed)
     return analysed
 
 
