@@ -21,10 +21,11 @@ from archive.languages import UNDETERMINED
 from archive.prepared import Prepared
 from archive.store import OCR_CACHE, PROFILES_FILE, TEXT_CACHE, IndexStore, batch
 from indexer import pool
+from indexer.align_features import Profile
 from indexer.align_memo import PairMemo
 from indexer.detect import detect_segments, document_languages, load_profiles, override
 from indexer.extract import OcrOptions, extract, supported_suffixes
-from indexer.grouping import profile_key, regroup
+from indexer.grouping import align_doc, profile_key, regroup
 from indexer.names import kind_from_path, name_group
 from indexer.plan import confirm, plan, restamped
 from indexer.scan import scan, sha256_of
@@ -75,6 +76,9 @@ class Ready:
     entry: Prepared | Failure
     warning: Failure | None = None  # an unreadable sidecar: the file is indexed without it
     timing: dict = field(default_factory=dict)
+    #: The translation aligner's profile of the document (`grouping.profile_key`, profile):
+    #: made here, in parallel, rather than in the parent after the last file.
+    profile: tuple[str, Profile] | None = None
 
 
 @dataclass
@@ -233,8 +237,9 @@ def run(
         indexed = restamped(indexed, restamps)
         ocr_dir = _ocr_setup(store, options, report)
         texts = TextCache(store.root / TEXT_CACHE)
+        fresh: dict[str, tuple[Document, str, Profile]] = {}
         touched, unchanged = _apply(
-            ix, documents, indexed, options, report, progress, ocr_dir, texts
+            ix, documents, indexed, options, report, progress, ocr_dir, texts, fresh
         )
         if touched or restamps:
             kept = {p: f for p, f in restamps.items() if p in unchanged}
@@ -246,7 +251,7 @@ def run(
         if changed or not store.translations_file(gen).exists():
             started_grouping = time.perf_counter()
             with _collector_paused():
-                _regroup(store, ix, gen, previous, options.full)
+                _regroup(store, ix, gen, previous, options.full, fresh)
             report.timing["grouping"] = time.perf_counter() - started_grouping
         if rebuilding:
             store.publish(gen)
@@ -258,13 +263,21 @@ def run(
     return report
 
 
-def _regroup(store: IndexStore, ix, gen: Path, previous: Path | None, full: bool) -> None:
+def _regroup(
+    store: IndexStore,
+    ix,
+    gen: Path,
+    previous: Path | None,
+    full: bool,
+    fresh: dict[str, tuple[Document, str, Profile]] | None = None,
+) -> None:
     """Automatic translations, reusing what the aligner kept about unchanged documents.
 
     Kept from the last run, none of which changes the result: each document's profile,
     what the aligner reads of it (so unchanged texts are not loaded from the index), and
     the IDF-free factors of scored pairs. A --full run reads every document and scores
     every pair afresh (profiles, a function of the file's content, are still reused).
+    The documents this run wrote come in `fresh`, with the profiles the workers made.
     """
     source = gen if gen.joinpath(PROFILES_FILE).exists() else previous
     profiles = store.align_profiles(source)
@@ -275,6 +288,10 @@ def _regroup(store: IndexStore, ix, gen: Path, previous: Path | None, full: bool
         for path, stamp in stamps.items()
         if path in kept and kept[path][0] == stamp and profile_key(kept[path][1]) in profiles
     }
+    for path, (doc, key, prof) in (fresh or {}).items():
+        if path in stamps:  # written in this run: its profile needs no text, nor a read
+            profiles[key] = prof
+            reused[path] = doc
     read = store.documents_at(ix, [p for p in stamps if p not in reused])
     docs = [reused.get(p) or read[p] for p in stamps if p in reused or p in read]
     memo = None if full else store.pair_memo(source)
@@ -336,8 +353,12 @@ def _apply(
     progress,
     ocr_dir: Path | None,
     texts: TextCache | None = None,
+    fresh: dict | None = None,
 ) -> tuple[dict[str, Fingerprint], set[str]]:
-    """Apply one run's changes; returns (touched files' new stat, paths left as they were)."""
+    """Apply one run's changes; returns (touched files' new stat, paths left as they were).
+
+    `fresh` collects what the translations step needs of each written document.
+    """
     found = scan(documents, supported_suffixes())
     report.unsupported = found.unsupported
     report.skipped = [Failure(path, reason) for path, reason in found.skipped]
@@ -390,7 +411,7 @@ def _apply(
                 for key, amount in outcome.value.timing.items():
                     timing[key] += amount
             writing = time.perf_counter()
-            _record(outcome, found.files[outcome.item], writer, report, is_new)
+            _record(outcome, found.files[outcome.item], writer, report, is_new, fresh)
             if writer.count >= COMMIT_EVERY:
                 writer.checkpoint()
             timing["write"] += time.perf_counter() - writing
@@ -446,21 +467,28 @@ def _ready(relpath, fingerprint, analysed: Analysed, documents: Path, prepare) -
     except ExtractionError as exc:
         return Ready(Failure(relpath, exc.reason, exc.detail), warning, timing)
     entry = prepare(doc)
+    profiles: dict[str, Profile] = {}
+    align_doc(doc, profiles)
     timing["analyse"] = time.perf_counter() - started
-    return Ready(entry, warning, timing)
+    return Ready(entry, warning, timing, next(iter(profiles.items())))
 
 
-def _record(outcome, fingerprint, writer, report, is_new):
+def _record(outcome, fingerprint, writer, report, is_new, fresh: dict | None = None):
+    """Write one worker's outcome; `fresh` collects written documents (without their text)
+    and their aligner profiles for the translations step."""
     path = outcome.item
     value = outcome.value
     if outcome.error:
         value = Failure(path, outcome.error)
+    profile = None
     if isinstance(value, Ready):
         if value.warning:
             report.warnings.append(value.warning)
-        value = value.entry
+        value, profile = value.entry, value.profile
     if isinstance(value, Prepared):
         writer.upsert(value)
+        if fresh is not None and profile is not None:
+            fresh[path] = (replace(value.doc, segments=[]), *profile)
         if is_new:
             report.added += 1
         else:
