@@ -25,7 +25,6 @@ import pickle
 import zlib
 from array import array
 
-import numpy as np
 from whoosh.codec.whoosh3 import (
     WHOOSH3_HEADER_MAGIC,
     W3Codec,
@@ -108,6 +107,8 @@ def _pack(ids: array, weights: array, values: list[bytes], fixedsize) -> bytes:
 
 def _chunk_values(data, count: int, chunk: int) -> list[bytes]:
     """The values of one chunk of a block holding `count` postings."""
+    import numpy as np  # imported where used: a no-op reindex never reads postings
+
     chunks = -(-count // VALUES_CHUNK)
     sizes = np.frombuffer(data, dtype=np.uint32, count=chunks, offset=8 * count)
     start = 8 * count + 4 * chunks + int(sizes[:chunk].sum())
@@ -163,6 +164,8 @@ class PostingList:
     """
 
     def __init__(self, matcher):
+        import numpy as np
+
         if isinstance(matcher, FilterMatcher):
             matcher = matcher.child  # deleted documents: callers' allowed sets drop them
         self.format = matcher.format
@@ -193,6 +196,8 @@ class PostingList:
         Only the chunks holding some of them are decompressed: a snippet needs a
         few documents of a list of 100,000.
         """
+        import numpy as np
+
         if self._inline is not None:
             return {doc: self._inline[doc] for doc in wanted if doc in self._inline}
         found: dict[int, bytes] = {}

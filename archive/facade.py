@@ -5,14 +5,17 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from archive.config import DOCUMENTS, INDEX
 from archive.document import Document, Translation
 from archive.errors import DocumentNotFound, IndexMissing
 from archive.languages import LANGUAGES
 from archive.schema import SCHEMA_VERSION
-from archive.search import Searcher, SearchRequest, SearchResults
 from archive.store import IndexStore
+
+if TYPE_CHECKING:  # the search engine (numpy, Whoosh's query side) loads on first search
+    from archive.search import Searcher, SearchResults
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,8 @@ class Archive:
         return run(self.store, self.documents, options, progress)
 
     def _searcher(self, s) -> Searcher:
+        from archive.search import Searcher
+
         return Searcher(s, self.store.translations().get("links", {}))
 
     def has_index(self) -> bool:
@@ -111,6 +116,8 @@ class Archive:
         prefer: str | None = None,
     ) -> SearchResults:
         """`prefer` is the reading language (interface language or a hint): ranked first."""
+        from archive.search import SearchRequest
+
         request = SearchRequest(
             query, lang or None, kind or None, year or None, page, per_page, sort, prefer
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import gc
 import hashlib
 import os
@@ -25,7 +26,6 @@ from indexer.align_features import Profile
 from indexer.align_memo import PairMemo
 from indexer.detect import detect_segments, document_languages, load_profiles, override
 from indexer.extract import OcrOptions, extract, supported_suffixes
-from indexer.grouping import align_doc, profile_key, regroup
 from indexer.names import kind_from_path, name_group
 from indexer.plan import confirm, plan, restamped
 from indexer.scan import scan, sha256_of
@@ -235,11 +235,11 @@ def run(
             indexed = store.fingerprints(ix)
         restamps = {p: Fingerprint.decode(f) for p, f in store.restamps(gen).items()}
         indexed = restamped(indexed, restamps)
-        ocr_dir = _ocr_setup(store, options, report)
+        ocr_setup = functools.partial(_ocr_setup, store, options, report)
         texts = TextCache(store.root / TEXT_CACHE)
         fresh: dict[str, tuple[Document, str, Profile]] = {}
         touched, unchanged = _apply(
-            ix, documents, indexed, options, report, progress, ocr_dir, texts, fresh
+            ix, documents, indexed, options, report, progress, ocr_setup, texts, fresh
         )
         if touched or restamps:
             kept = {p: f for p, f in restamps.items() if p in unchanged}
@@ -279,6 +279,8 @@ def _regroup(
     every pair afresh (profiles, a function of the file's content, are still reused).
     The documents this run wrote come in `fresh`, with the profiles the workers made.
     """
+    from indexer.grouping import profile_key, regroup  # numpy and scipy: only when needed
+
     source = gen if gen.joinpath(PROFILES_FILE).exists() else previous
     profiles = store.align_profiles(source)
     stamps = {p: fp.encode() for p, (fp, state) in store.fingerprints(ix).items() if state == "ok"}
@@ -351,7 +353,7 @@ def _apply(
     options: RunOptions,
     report: RunReport,
     progress,
-    ocr_dir: Path | None,
+    ocr_setup: Callable[[], Path | None],
     texts: TextCache | None = None,
     fresh: dict | None = None,
 ) -> tuple[dict[str, Fingerprint], set[str]]:
@@ -391,6 +393,8 @@ def _apply(
             report.removed += 1
         touched = {p: replace(found.files[p], sha256=hashes[p]) for p in touch}
         report.touched = len(touched)
+        # Checked only when there is something to read: a no-op run loads no OCR libraries.
+        ocr_dir = ocr_setup() if to_extract else None
         worker = _analyse_under(
             documents, ocr_dir, options.timeout, found.files, writer.prepare, texts
         )
@@ -467,6 +471,8 @@ def _ready(relpath, fingerprint, analysed: Analysed, documents: Path, prepare) -
     except ExtractionError as exc:
         return Ready(Failure(relpath, exc.reason, exc.detail), warning, timing)
     entry = prepare(doc)
+    from indexer.grouping import align_doc
+
     profiles: dict[str, Profile] = {}
     align_doc(doc, profiles)
     timing["analyse"] = time.perf_counter() - started
