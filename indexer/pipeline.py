@@ -32,7 +32,9 @@ from indexer.scan import scan, sha256_of
 from indexer.sidecar import Sidecar, SidecarError, read_sidecar
 from indexer.textcache import TextCache
 
-#: Commit after this many changed documents, so a killed run keeps most of its work.
+#: Commit after this many changed documents, so a killed run keeps most of its work. Not
+#: in a rebuild: its generation is published whole or pruned by the next run, and each
+#: commit merged segments again (10,000 files: 136 s with, 99 s without).
 COMMIT_EVERY = 500
 
 Progress = Callable[[int, int, str], None]
@@ -239,7 +241,16 @@ def run(
         texts = TextCache(store.root / TEXT_CACHE)
         fresh: dict[str, tuple[Document, str, Profile]] = {}
         touched, unchanged = _apply(
-            ix, documents, indexed, options, report, progress, ocr_setup, texts, fresh
+            ix,
+            documents,
+            indexed,
+            options,
+            report,
+            progress,
+            ocr_setup,
+            texts,
+            fresh,
+            checkpoints=not rebuilding,
         )
         if touched or restamps:
             kept = {p: f for p, f in restamps.items() if p in unchanged}
@@ -356,6 +367,7 @@ def _apply(
     ocr_setup: Callable[[], Path | None],
     texts: TextCache | None = None,
     fresh: dict | None = None,
+    checkpoints: bool = True,
 ) -> tuple[dict[str, Fingerprint], set[str]]:
     """Apply one run's changes; returns (touched files' new stat, paths left as they were).
 
@@ -416,7 +428,7 @@ def _apply(
                     timing[key] += amount
             writing = time.perf_counter()
             _record(outcome, found.files[outcome.item], writer, report, is_new, fresh)
-            if writer.count >= COMMIT_EVERY:
+            if checkpoints and writer.count >= COMMIT_EVERY:
                 writer.checkpoint()
             timing["write"] += time.perf_counter() - writing
         committing = time.perf_counter()
