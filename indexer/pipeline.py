@@ -238,7 +238,7 @@ def run(
         restamps = {p: Fingerprint.decode(f) for p, f in store.restamps(gen).items()}
         indexed = restamped(indexed, restamps)
         ocr_setup = functools.partial(_ocr_setup, store, options, report)
-        texts = TextCache(store.root / TEXT_CACHE)
+        texts = store.root / TEXT_CACHE
         fresh: dict[str, tuple[Document, str, Profile]] = {}
         touched, unchanged = _apply(
             ix,
@@ -258,7 +258,7 @@ def run(
         changed = report.added or report.updated or report.removed
         if changed:
             live = [fp.sha256 for fp, state in store.fingerprints(ix).values() if state == "ok"]
-            texts.prune(live)
+            TextCache(texts).prune(live)
         if changed or not store.translations_file(gen).exists():
             started_grouping = time.perf_counter()
             with _collector_paused():
@@ -365,7 +365,7 @@ def _apply(
     report: RunReport,
     progress,
     ocr_setup: Callable[[], Path | None],
-    texts: TextCache | None = None,
+    texts: Path | None = None,
     fresh: dict | None = None,
     checkpoints: bool = True,
 ) -> tuple[dict[str, Fingerprint], set[str]]:
@@ -407,8 +407,9 @@ def _apply(
         report.touched = len(touched)
         # Checked only when there is something to read: a no-op run loads no OCR libraries.
         ocr_dir = ocr_setup() if to_extract else None
+        cache = TextCache(texts, ocr=ocr_dir is not None) if texts else None
         worker = _analyse_under(
-            documents, ocr_dir, options.timeout, found.files, writer.prepare, texts
+            documents, ocr_dir, options.timeout, found.files, writer.prepare, cache
         )
         if to_extract:
             load_profiles()  # once here, shared by the forked workers instead of once each

@@ -49,15 +49,20 @@ def code_stamp() -> str:
 
 
 class TextCache:
-    """Values (what a worker learned from a file) by the file's sha256, in one folder."""
+    """Values (what a worker learned from a file) by the file's sha256, in one folder.
 
-    def __init__(self, folder: Path):
+    `ocr`: whether this run recognises scanned pages. A file read without OCR may lack
+    pages that OCR would read, so the two are kept apart (pruning keeps both).
+    """
+
+    def __init__(self, folder: Path, *, ocr: bool = False):
         self.folder = Path(folder)
+        self.stamp = code_stamp() + ("-ocr" if ocr else "")
 
     def path(self, sha256: str) -> Path:
         if not _SHA256.fullmatch(sha256):
             raise ValueError(f"not a sha256 hex digest: {sha256!r}")
-        return self.folder / sha256[:2] / f"{sha256}-{code_stamp()}{SUFFIX}"
+        return self.folder / sha256[:2] / f"{sha256}-{self.stamp}{SUFFIX}"
 
     def get(self, sha256: str) -> object | None:
         """The kept value, or None (never kept, made by other code, or unreadable)."""
@@ -87,7 +92,6 @@ class TextCache:
         """Remove entries of files no longer in the archive, of older code, and temporary
         files left by killed workers; returns how many files were removed."""
         keep = set(keep)
-        stamp = code_stamp()
         removed = 0
         an_hour_ago = time.time() - 3600
         for path in self.folder.glob(f"??/*{SUFFIX}"):
@@ -96,7 +100,7 @@ class TextCache:
                     stale = path.stat().st_mtime < an_hour_ago  # else a worker is writing it
                 else:
                     sha, _, rest = path.name.partition("-")
-                    stale = sha not in keep or rest != f"{stamp}{SUFFIX}"
+                    stale = sha not in keep or not rest.startswith(code_stamp())
                 if stale:
                     path.unlink()
                     removed += 1

@@ -74,3 +74,14 @@ def test_an_unwritable_cache_is_skipped(tmp_path):
     cache = TextCache(blocker)
     cache.put(SHA, "value")  # no error
     assert cache.get(SHA) is None
+
+
+def test_text_read_without_ocr_is_not_served_to_a_run_with_ocr(tmp_path):
+    """A partly scanned PDF read with OCR off lacks its scanned pages; OCR must read it."""
+    without = TextCache(tmp_path, ocr=False)
+    without.put(SHA, "text pages only")
+    with_ocr = TextCache(tmp_path, ocr=True)
+    assert with_ocr.get(SHA) is None
+    with_ocr.put(SHA, "every page")
+    assert (without.get(SHA), with_ocr.get(SHA)) == ("text pages only", "every page")
+    assert TextCache(tmp_path).prune(keep={SHA}) == 0  # pruning keeps both
