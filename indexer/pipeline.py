@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from archive.compounds import keep_vocabulary_in
 from archive.document import Document, Failure, Fingerprint, Segment
 from archive.errors import ConfigError, ExtractionError
 from archive.languages import UNDETERMINED
@@ -408,6 +409,7 @@ def _apply(
         # Checked only when there is something to read: a no-op run loads no OCR libraries.
         ocr_dir = ocr_setup() if to_extract else None
         cache = TextCache(texts, ocr=ocr_dir is not None) if texts else None
+        keep_vocabulary_in(texts)  # before the workers are forked: they read it too
         worker = _analyse_under(
             documents, ocr_dir, options.timeout, found.files, writer.prepare, cache
         )
