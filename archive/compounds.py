@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import pickle
-import tempfile
 from functools import lru_cache
 from pathlib import Path
+
+from archive import cachefiles
 
 #: Shorter parts are too ambiguous (`tat`, `ort`, `gen`) to be worth a split.
 MIN_PART = 4
@@ -61,7 +61,7 @@ def vocabulary() -> frozenset[str]:
                 return words
     words = _build_vocabulary()
     if kept is not None:
-        _write_atomically(kept, pickle.dumps(words, protocol=pickle.HIGHEST_PROTOCOL))
+        cachefiles.keep(kept, pickle.dumps(words, protocol=pickle.HIGHEST_PROTOCOL))
     return words
 
 
@@ -76,20 +76,6 @@ def _kept_path() -> Path | None:
     for module in ("compounds.py", "analysis.py"):
         digest.update(Path(__file__).with_name(module).read_bytes())
     return _kept_in / f"compounds-{digest.hexdigest()[:12]}.pickle"
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    """A vocabulary that cannot be kept is built again next time, never an error."""
-    with contextlib.suppress(OSError):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, target)
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
 
 
 def _build_vocabulary() -> frozenset[str]:

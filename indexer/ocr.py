@@ -23,18 +23,17 @@ Nothing happens at import time: the engines are imported and probed only when us
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import os
 import re
 import shutil
-import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from archive import cachefiles
 from indexer.scan import sha256_of
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -310,34 +309,10 @@ class OcrCache:
         """Store the text of a page atomically (a cache that cannot be written is skipped:
         OCR results are worth keeping, never worth failing a file for)."""
         target = self.path(sha256, page, languages=languages, dpi=dpi)
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=self.SUFFIX)
-        except OSError:
-            return
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(text.encode("utf-8"))
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        cachefiles.keep(target, text.encode("utf-8"))
 
     def prune(self, keep: Iterable[str]) -> int:
         """Remove the pages of files no longer in the archive (hashes not in `keep`) and
         temporary files left by killed workers; returns how many files were removed."""
         keep = set(keep)
-        removed = 0
-        an_hour_ago = time.time() - 3600
-        for path in self.folder.glob(f"??/*{self.SUFFIX}"):
-            with contextlib.suppress(OSError):
-                if path.name.startswith(".tmp-"):
-                    stale = path.stat().st_mtime < an_hour_ago  # else a worker is writing it
-                else:
-                    stale = path.name[:64] not in keep
-                if stale:
-                    path.unlink()
-                    removed += 1
-        return removed
+        return cachefiles.prune(self.folder, f"??/*{self.SUFFIX}", lambda n: n[:64] not in keep)

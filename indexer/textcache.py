@@ -19,15 +19,14 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import os
 import pickle
 import re
-import tempfile
-import time
 import zlib
 from collections.abc import Iterable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+
+from archive import cachefiles
 
 #: The modules whose code decides what is kept (besides the libraries' versions).
 SOURCES = ("extract.py", "pdftext.py", "pdfcontent.py", "detect.py")
@@ -73,35 +72,16 @@ class TextCache:
 
     def put(self, sha256: str, value: object) -> None:
         """Keep a value atomically; a cache that cannot be written is skipped, never fatal."""
-        target = self.path(sha256)
         data = zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=SUFFIX)
-        except OSError:
-            return
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, target)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        cachefiles.keep(self.path(sha256), data)
 
     def prune(self, keep: Iterable[str]) -> int:
         """Remove entries of files no longer in the archive, of older code, and temporary
         files left by killed workers; returns how many files were removed."""
-        keep = set(keep)
-        removed = 0
-        an_hour_ago = time.time() - 3600
-        for path in self.folder.glob(f"??/*{SUFFIX}"):
-            with contextlib.suppress(OSError):
-                if path.name.startswith(".tmp-"):
-                    stale = path.stat().st_mtime < an_hour_ago  # else a worker is writing it
-                else:
-                    sha, _, rest = path.name.partition("-")
-                    stale = sha not in keep or not rest.startswith(code_stamp())
-                if stale:
-                    path.unlink()
-                    removed += 1
-        return removed
+        keep, stamp = set(keep), code_stamp()
+
+        def stale(name: str) -> bool:
+            sha, _, rest = name.partition("-")
+            return sha not in keep or not rest.startswith(stamp)
+
+        return cachefiles.prune(self.folder, f"??/*{SUFFIX}", stale)

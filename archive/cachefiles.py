@@ -1,0 +1,56 @@
+"""Cache files: written whole or not at all, never worth failing for, pruned by name.
+
+The OCR cache, the text cache and the kept compound vocabulary all keep derived data
+beside the index. Several worker processes may write the same entry at once (same
+content), and a killed worker may leave a temporary file behind; readers must never
+see half an entry, and a cache that cannot be written is simply not written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+#: Temporary files start with this; `prune` removes those older than STALE_SECONDS.
+TEMPORARY = ".tmp-"
+STALE_SECONDS = 3600
+
+
+def keep(target: Path, data: bytes) -> None:
+    """Write `data` to `target` atomically (temporary file, flush, rename); on any error
+    of the file system, write nothing and carry on."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=TEMPORARY, suffix=target.suffix)
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+def prune(folder: Path, pattern: str, stale: Callable[[str], bool]) -> int:
+    """Remove the files matching `pattern` under `folder` whose name `stale` rejects, and
+    temporary files a killed writer left (younger ones may be written right now)."""
+    removed = 0
+    an_hour_ago = time.time() - STALE_SECONDS
+    for path in Path(folder).glob(pattern):
+        with contextlib.suppress(OSError):
+            if path.name.startswith(TEMPORARY):
+                gone = path.stat().st_mtime < an_hour_ago
+            else:
+                gone = stale(path.name)
+            if gone:
+                path.unlink()
+                removed += 1
+    return removed
