@@ -90,14 +90,19 @@ def detect_one(text: str) -> str | None:
     return known[0].lang if known else None
 
 
-@lru_cache(maxsize=1)
-def _cue_words() -> dict[str, str]:
-    """Stopwords of exactly one language (two letters or more): word -> language."""
+def _owned(lists: dict[str, frozenset[str]]) -> dict[str, str]:
+    """The words of exactly one of the lists (two letters or more): word -> its language."""
     owners: dict[str, set[str]] = {}
-    for code, language in LANGUAGES.items():
-        for word in language.stopwords:
+    for code, words in lists.items():
+        for word in words:
             owners.setdefault(word, set()).add(code)
     return {w: next(iter(c)) for w, c in owners.items() if len(c) == 1 and len(w) > 1}
+
+
+@lru_cache(maxsize=1)
+def _cue_words() -> dict[str, str]:
+    """Stopwords of exactly one of de/en/fr: a segment's hint at its own language."""
+    return _owned({code: language.stopwords for code, language in LANGUAGES.items()})
 
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
@@ -130,12 +135,8 @@ def cued(texts: list[str]) -> str | None:
 
 @lru_cache(maxsize=1)
 def _sure_cues() -> dict[str, str]:
-    """Stopwords of exactly one language among all lists (two letters or more)."""
-    owners: dict[str, set[str]] = {}
-    for code, words in STOPWORDS.items():
-        for word in words:
-            owners.setdefault(word, set()).add(code)
-    return {w: next(iter(c)) for w, c in owners.items() if len(c) == 1 and len(w) > 1}
+    """Stopwords of exactly one language among all 14 lists (Spanish "de la" is no cue)."""
+    return _owned(STOPWORDS)
 
 
 def agrees(text: str, lang: str) -> bool:
