@@ -439,7 +439,8 @@ def _score(
     langs = scoring.lang_codes
     chosen = _best_per_side(candidates.i, candidates.j, candidates.cosine, langs, TOP_K)
     full = scoring.cosines(candidates, chosen)
-    firsts, seconds = candidates.i[chosen].tolist(), candidates.j[chosen].tolist()
+    chosen_i, chosen_j = candidates.i[chosen], candidates.j[chosen]
+    firsts, seconds = chosen_i.tolist(), chosen_j.tolist()
     scores = []
     prior, spread, shape = scoring.prior, scoring.spread, scoring.shape
     for i, j, cos in zip(firsts, seconds, full.tolist(), strict=True):
@@ -451,7 +452,7 @@ def _score(
         if bound >= NEGLIGIBLE:
             bound *= shape(i, j)
         scores.append(bound)
-    rivals = _rivals(candidates.i[chosen], candidates.j[chosen], np.array(scores), langs)
+    rivals = _rivals(chosen_i, chosen_j, np.array(scores), langs)
     pairs = []
     rows = zip(firsts, seconds, full.tolist(), scores, rivals.tolist(), strict=True)
     for i, j, cos, s, r in rows:
