@@ -239,7 +239,7 @@ def run(
         restamps = {p: Fingerprint.decode(f) for p, f in store.restamps(gen).items()}
         indexed = restamped(indexed, restamps)
         ocr_setup = functools.partial(_ocr_setup, store, options, report)
-        texts = store.root / TEXT_CACHE
+        text_dir = store.root / TEXT_CACHE
         fresh: dict[str, tuple[Document, str, Profile]] = {}
         touched, unchanged = _apply(
             ix,
@@ -249,7 +249,7 @@ def run(
             report,
             progress,
             ocr_setup,
-            texts,
+            text_dir,
             fresh,
             checkpoints=not rebuilding,
         )
@@ -259,7 +259,7 @@ def run(
         changed = report.added or report.updated or report.removed
         if changed:
             live = [fp.sha256 for fp, state in store.fingerprints(ix).values() if state == "ok"]
-            TextCache(texts).prune(live)
+            TextCache(text_dir).prune(live)
         if changed or not store.translations_file(gen).exists():
             started_grouping = time.perf_counter()
             with _collector_paused():
@@ -366,7 +366,7 @@ def _apply(
     report: RunReport,
     progress,
     ocr_setup: Callable[[], Path | None],
-    texts: Path | None = None,
+    text_dir: Path | None = None,
     fresh: dict | None = None,
     checkpoints: bool = True,
 ) -> tuple[dict[str, Fingerprint], set[str]]:
@@ -408,8 +408,8 @@ def _apply(
         report.touched = len(touched)
         # Checked only when there is something to read: a no-op run loads no OCR libraries.
         ocr_dir = ocr_setup() if to_extract else None
-        cache = TextCache(texts, ocr=ocr_dir is not None) if texts else None
-        keep_vocabulary_in(texts)  # before the workers are forked: they read it too
+        cache = TextCache(text_dir, ocr=ocr_dir is not None) if text_dir else None
+        keep_vocabulary_in(text_dir)  # before the workers are forked: they read it too
         worker = _analyse_under(
             documents, ocr_dir, options.timeout, found.files, writer.prepare, cache
         )
@@ -445,7 +445,7 @@ def _analyse_under(
     timeout: float,
     files: dict[str, Fingerprint],
     prepare: Callable[[Document], Prepared],
-    texts: TextCache | None = None,
+    cache: TextCache | None = None,
 ):
     """The job each worker runs: extract, detect, build the document and analyse its text.
 
@@ -458,7 +458,7 @@ def _analyse_under(
         deadline = time.monotonic() + timeout * 0.9
         ocr = OcrOptions(ocr_dir, deadline) if ocr_dir else None
         try:
-            analysed = analyse(documents / relpath, ocr, texts)
+            analysed = analyse(documents / relpath, ocr, cache)
         except ExtractionError as exc:
             return Failure(relpath, exc.reason, exc.detail)
         return _ready(relpath, files[relpath], analysed, documents, prepare)
