@@ -6,6 +6,8 @@ Layout of the index folder::
     gen-000001/      a Whoosh index plus settings.json (schema version, languages)
     write.lock       held (flock) by the one indexing run; the kernel frees it if the run dies
     last-run.json    summary of the last indexing run, for `archive status`
+    ocr-cache/, text-cache/, align-profiles.sqlite
+                     derived data kept by content across runs and generations
 
 Incremental runs commit into the current generation (Whoosh commits are atomic);
 a full rebuild writes a new generation and swaps CURRENT, so readers keep the
@@ -30,6 +32,7 @@ from whoosh.query import Term
 from archive.codec import ArchiveCodec
 from archive.document import Document, Fingerprint
 from archive.errors import ArchiveError, IndexLocked, IndexMissing, SchemaMismatch
+from archive.keyed import KeyedValues
 from archive.prepared import Prepared, accepts, prepare, warm
 from archive.records import failure_fields, from_stored, to_fields
 from archive.schema import build_schema, settings
@@ -42,7 +45,7 @@ OCR_CACHE = "ocr-cache"  # beside the generations, so a --full rebuild keeps it
 TEXT_CACHE = "text-cache"  # extracted text by content, likewise (indexer/textcache.py)
 TRANSLATIONS_FILE = "translations.json"  # automatic translation links of a generation
 RESTAMPS_FILE = "restamps.json"  # new stat of files whose content did not change
-PROFILES_FILE = "align-profiles.pickle"  # the aligner's per-document evidence, by content
+PROFILES_DB = "align-profiles.sqlite"  # the aligner's per-document evidence, by content
 ALIGN_DOCUMENTS_FILE = "align-documents.pickle"  # what it reads of each document, no text
 PAIR_MEMO_FILE = "align-pairs.pickle"  # the aligner's factors of scored pairs, by content
 GEN_PREFIX = "gen-"
@@ -147,6 +150,8 @@ class IndexStore:
                 shutil.rmtree(gen, ignore_errors=True)
                 removed.append(gen)
         stale_files = [*self.root.glob(".*.tmp"), *self.root.glob("*/.*.tmp")]
+        # Earlier versions kept the aligner's profiles in each generation (now PROFILES_DB).
+        stale_files += self.root.glob(f"{GEN_PREFIX}*/align-profiles.pickle")
         for stale in stale_files if self.root.is_dir() else []:
             stale.unlink(missing_ok=True)
             removed.append(stale)
@@ -242,18 +247,15 @@ class IndexStore:
 
     # -- automatic translations ----------------------------------------------------------
 
-    def align_profiles(self, gen: Path | None) -> dict:
-        """The translation aligner's evidence per document, kept from the last run.
+    def align_profiles(self) -> KeyedValues:
+        """The translation aligner's evidence per document, kept from earlier runs.
 
         Profiles depend on a document's content only (their keys say which), so a run
-        that changed one file recomputes one profile instead of reading every text.
-        A missing or unreadable file only costs that work again.
+        that changed one file recomputes one profile instead of reading every text, and
+        they sit beside the generations, for a --full rebuild too. A missing or
+        unreadable entry only costs that work again.
         """
-        data = _read_pickle(gen / PROFILES_FILE) if gen else None
-        return data if isinstance(data, dict) else {}
-
-    def write_align_profiles(self, gen: Path, profiles: dict) -> None:
-        _write_pickle(gen / PROFILES_FILE, profiles)
+        return KeyedValues(self.root / PROFILES_DB)
 
     def align_documents(self, gen: Path | None) -> dict:
         """Path -> (encoded fingerprint, Document without its text) from the last run.

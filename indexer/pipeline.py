@@ -21,7 +21,7 @@ from archive.document import Document, Failure, Fingerprint, Segment
 from archive.errors import ConfigError, ExtractionError
 from archive.languages import UNDETERMINED
 from archive.prepared import Prepared
-from archive.store import OCR_CACHE, PROFILES_FILE, TEXT_CACHE, IndexStore, batch
+from archive.store import ALIGN_DOCUMENTS_FILE, OCR_CACHE, TEXT_CACHE, IndexStore, batch
 from indexer import pool
 from indexer.align_features import Profile
 from indexer.align_memo import PairMemo
@@ -285,28 +285,31 @@ def _regroup(
 ) -> None:
     """Automatic translations, reusing what the aligner kept about unchanged documents.
 
-    Kept from the last run, none of which changes the result: each document's profile,
-    what the aligner reads of it (so unchanged texts are not loaded from the index), and
-    the IDF-free factors of scored pairs. A --full run reads every document and scores
+    Kept from the last run, none of which changes the result: each document's profile
+    (by content, in the store's keyed file: a run writes only the new ones), what the
+    aligner reads of it (so unchanged texts are not loaded from the index), and the
+    IDF-free factors of scored pairs. A --full run reads every document and scores
     every pair afresh (profiles, a function of the file's content, are still reused).
     The documents this run wrote come in `fresh`, with the profiles the workers made.
     """
     from indexer.grouping import profile_key, regroup  # numpy and scipy: only when needed
 
-    source = gen if gen.joinpath(PROFILES_FILE).exists() else previous
-    profiles = store.align_profiles(source)
+    source = gen if gen.joinpath(ALIGN_DOCUMENTS_FILE).exists() else previous
     stamps = {p: fp.encode() for p, (fp, state) in store.fingerprints(ix).items() if state == "ok"}
     kept = {} if full else store.align_documents(source)
-    reused = {
-        path: kept[path][1]
-        for path, stamp in stamps.items()
-        if path in kept and kept[path][0] == stamp and profile_key(kept[path][1]) in profiles
-    }
+    unchanged = {p: kept[p][1] for p, stamp in stamps.items() if kept.get(p, ("",))[0] == stamp}
+    kept_profiles = store.align_profiles()
+    profiles = kept_profiles.get_many(profile_key(doc) for doc in unchanged.values())
+    loaded = set(profiles)
+    reused = {path: doc for path, doc in unchanged.items() if profile_key(doc) in loaded}
     for path, (doc, key, prof) in (fresh or {}).items():
         if path in stamps:  # written in this run: its profile needs no text, nor a read
             profiles[key] = prof
             reused[path] = doc
     read = store.documents_at(ix, [p for p in stamps if p not in reused])
+    more = kept_profiles.get_many(profile_key(d) for d in read.values())  # e.g. in --full
+    profiles.update(more)
+    loaded |= set(more)
     docs = [reused.get(p) or read[p] for p in stamps if p in reused or p in read]
     memo = None if full else store.pair_memo(source)
     stamp = _scoring_stamp()
@@ -314,7 +317,8 @@ def _regroup(
         memo = PairMemo(stamp=stamp)
     store.write_translations(gen, regroup(docs, profiles, memo))
     live = {profile_key(d) for d in docs}
-    store.write_align_profiles(gen, {k: v for k, v in profiles.items() if k in live})
+    kept_profiles.put_many({k: v for k, v in profiles.items() if k in live and k not in loaded})
+    kept_profiles.keep_only(live)
     texts_left_out = {d.path: (stamps[d.path], replace(d, segments=[])) for d in docs}
     store.write_align_documents(gen, texts_left_out)
     store.write_pair_memo(gen, memo)
