@@ -48,6 +48,7 @@ RESTAMPS_FILE = "restamps.json"  # new stat of files whose content did not chang
 PROFILES_DB = "align-profiles.sqlite"  # the aligner's per-document evidence, by content
 ALIGN_DOCUMENTS_FILE = "align-documents.pickle"  # what it reads of each document, no text
 PAIR_MEMO_FILE = "align-pairs.pickle"  # the aligner's factors of scored pairs, by content
+ALIGN_STATE_FILE = "align-state.pickle"  # what an incremental alignment starts from
 GEN_PREFIX = "gen-"
 WRITER_MEMORY_MB = 256
 #: Segments as separate files, not one compound file: Whoosh-Reloaded reads a compound
@@ -275,6 +276,13 @@ class IndexStore:
 
     def write_pair_memo(self, gen: Path, memo) -> None:
         _write_pickle(gen / PAIR_MEMO_FILE, memo)
+
+    def align_state(self, gen: Path | None):
+        """The aligner's `AlignState` of the last run, or None (then it aligns in full)."""
+        return _read_pickle(gen / ALIGN_STATE_FILE) if gen else None
+
+    def write_align_state(self, gen: Path, state) -> None:
+        _write_pickle(gen / ALIGN_STATE_FILE, state)
 
     def translations_file(self, gen: Path) -> Path:
         return gen / TRANSLATIONS_FILE

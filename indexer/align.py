@@ -30,16 +30,20 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from itertools import chain
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from archive.languages import UNDETERMINED
 from indexer.align_features import KINDS, Profile, ShapeSequence, profile, shape_similarity
 from indexer.align_memo import PairMemo
-from indexer.align_weights import Weights
+from indexer.align_weights import Vocabulary, Weights, rows
+
+if TYPE_CHECKING:
+    from indexer.align_update import AlignState
 
 #: Pairs at or above this confidence are linked; between SUGGEST_THRESHOLD and it they are
 #: suggested to staff. The midpoints of `confidence()` were chosen on the tuning sources of
@@ -74,6 +78,9 @@ class AlignDoc:
     #: The caller's content key: changes whenever the text, title, language, pages, format
     #: or date change; pair factors kept in a `PairMemo` are found under it. "": none kept.
     key: str = field(default="", compare=False, repr=False)
+    #: Where the caller's store keeps `features` when they are not given (incremental runs
+    #: read only the profiles they need; see `indexer.align_update`).
+    profile_ref: str = field(default="", compare=False, repr=False)
 
 
 def features_of(doc: AlignDoc) -> Profile:
@@ -104,26 +111,61 @@ class Alignment:
     links: list[Link]
     suggestions: list[Link]
     scored_pairs: int = 0  # pairs whose similarity was computed (blocking keeps it small)
+    state: AlignState | None = field(default=None, compare=False, repr=False)  # see `kept`
 
 
 def align(
     docs: Sequence[AlignDoc],
     rejected: set[frozenset[str]] = frozenset(),
     memo: PairMemo | None = None,
+    kept: AlignState | None = None,
+    load: Callable[[list[str]], Mapping[str, Profile]] | None = None,
 ) -> Alignment:
     """Find new translation groups among `docs`; `rejected` pairs are never linked nor suggested.
 
     With `memo` (kept from an earlier call), the IDF-free factors of pairs whose documents
     kept their `key` are reused, and the memo then holds this call's (`indexer.align_memo`).
+    With `kept` (the `Alignment.state` of an earlier call), few changes are aligned
+    incrementally (`indexer.align_update`). Documents without `features` are read with
+    `load` (their `profile_ref` -> profile) when needed.
     """
-    scoring, pairs, scored = _score(docs, rejected, memo)
+    from indexer import align_update
+
+    changed = align_update.changed_ids(kept, docs, rejected) if kept else set()
+    if align_update.worth_it(kept, changed):
+        scoring, pairs, state = align_update.update(kept, docs, rejected, changed, memo, load)
+        scored = state.scored
+    else:
+        docs = with_profiles(docs, load)
+        scoring, pairs, scored, chosen = _score_all(docs, rejected, memo)
+        state = align_update.state_of(scoring, chosen, scored)
+        state.drift = kept.drift if kept else {}  # drift does not depend on the statistics
     groups, links, suggestions = _assign(pairs, docs, rejected)
+    shown = {}
+    public = [[], []]
+    for kind, chosen_pairs in enumerate((links, suggestions)):
+        for pair in chosen_pairs:
+            public[kind].append(scoring.link(pair, state.evidence, shown))
+    state.evidence = shown
     return Alignment(
         groups=groups,
-        links=[scoring.link(p) for p in links],
-        suggestions=[scoring.link(p) for p in suggestions],
+        links=public[0],
+        suggestions=public[1],
         scored_pairs=scored,
+        state=state,
     )
+
+
+def with_profiles(docs: Sequence[AlignDoc], load) -> list[AlignDoc]:
+    """`docs` with every profile at hand (a full alignment needs them all), read at once."""
+    missing = [d.profile_ref for d in docs if d.features is None and d.profile_ref]
+    found = load(missing) if missing and load else {}
+    return [
+        replace(d, features=found[d.profile_ref])
+        if d.features is None and d.profile_ref in found
+        else d
+        for d in docs
+    ]
 
 
 # -- scoring -------------------------------------------------------------------------
@@ -204,6 +246,35 @@ class Pair:
     confidence: float
 
 
+#: Document frequency taken for a feature the statistics do not know (a document changed
+#: since they were counted brought it): as if rare and shared, so that new evidence, such
+#: as the date of a declaration added with its translation, counts at once.
+NEW_DF = 2
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """What IDF is made of: the number of documents and each feature's document frequency.
+
+    Counted over the documents of a full alignment; an incremental one keeps them (see
+    `indexer.align_update`), so that unchanged documents keep their weights and scores.
+    """
+
+    n: int
+    df: dict[str, int]
+
+    @classmethod
+    def of(cls, bags: Sequence[Mapping[str, int]]) -> Statistics:
+        return cls(len(bags), dict(Counter(chain.from_iterable(bags))))
+
+
+class _Frequencies(dict):
+    """Feature -> document frequency, NEW_DF for features the statistics do not know."""
+
+    def __missing__(self, feature: str) -> int:
+        return NEW_DF
+
+
 class _Scoring:
     """Profiles, weights and the candidate pairs of one call.
 
@@ -211,30 +282,33 @@ class _Scoring:
     pass and the cosines are matrix products: at 10,000 documents the blocking pass
     sums products over about 3 million candidate pairs, and done pair by pair in
     Python it was most of the incremental translations step.
+
+    Documents are in the order of their ids, so that ties are broken alike whichever
+    way the documents came. Profiles are asked for when needed (`profiles.need`): an
+    incremental alignment reads those of the changed documents and their neighbours.
     """
 
     def __init__(
         self,
         docs: Sequence[AlignDoc],
         rejected: set[frozenset[str]],
+        stats: Statistics,
+        weights: Weights,
+        profiles: _Profiles,
         memo: PairMemo | None = None,
+        forget: bool = True,  # see PairMemo.attach
     ):
-        known = [d for d in docs if d.lang and d.lang != UNDETERMINED]
-        profiles = [features_of(d) for d in known]
-        kept = [k for k, p in enumerate(profiles) if p.chars or known[k].text.strip()]
-        self.docs = [known[k] for k in kept]
+        self.docs = list(docs)
         self.rejected = rejected
         self.index = {d.id: i for i, d in enumerate(self.docs)}
-        self.profiles: list[Profile] = [profiles[k] for k in kept]
-        self.features = [
-            self._features(d, p) for d, p in zip(self.docs, self.profiles, strict=True)
-        ]
-        n = len(self.docs)
-        self.df: dict[str, int] = Counter(chain.from_iterable(self.features))
-        self.n = n
-        self.max_df = max(MIN_MAX_DF, n // 50)
-        self.spread_df = min(self.max_df, max(2, n // 2))
-        self.weights = Weights(self.features, self.df, n, KIND_WEIGHTS)
+        self.profiles = profiles
+        self.features = _Bags(self.docs, profiles)
+        self.stats = stats
+        self.df = _Frequencies(stats.df)
+        self.n = stats.n
+        self.max_df = max(MIN_MAX_DF, self.n // 50)
+        self.spread_df = min(self.max_df, max(2, self.n // 2))
+        self.weights = weights
         codes = {lang: k for k, lang in enumerate(sorted({d.lang for d in self.docs}))}
         self.lang_codes = np.array([codes[d.lang] for d in self.docs], dtype=np.int64)
         self.norms = self.weights.norms
@@ -244,17 +318,33 @@ class _Scoring:
             self.weights.of_kind("a") & (self.weights.df <= self.spread_df)
         ).tolist()
         if memo is not None:
-            memo.attach(self, _CONTENT_KINDS)
+            memo.attach(self, _CONTENT_KINDS, forget)
+
+    @classmethod
+    def of(
+        cls,
+        docs: Sequence[AlignDoc],
+        rejected: set[frozenset[str]],
+        memo: PairMemo | None = None,
+        stats: Statistics | None = None,
+    ) -> _Scoring:
+        """Scoring of `docs` with their profiles, and statistics counted over them."""
+        known = sorted((d for d in docs if d.lang and d.lang != UNDETERMINED), key=_by_id)
+        profiles = [features_of(d) for d in known]
+        kept = [k for k, p in enumerate(profiles) if p.chars or known[k].text.strip()]
+        docs = [known[k] for k in kept]
+        profiles = [profiles[k] for k in kept]
+        bags = [_bag(d, p) for d, p in zip(docs, profiles, strict=True)]
+        stats = stats or Statistics.of(bags)
+        vocabulary = Vocabulary()
+        vocabulary.add(bags, _Frequencies(stats.df).__getitem__)
+        weights = Weights(rows(bags, vocabulary, stats.n, KIND_WEIGHTS), vocabulary, KIND_WEIGHTS)
+        scoring = cls(docs, rejected, stats, weights, _Profiles(docs, profiles), memo)
+        scoring.features.fill(bags)
+        return scoring
 
     def idf(self, feature: str) -> float:
         return math.log((self.n + 1) / self.df[feature])
-
-    @staticmethod
-    def _features(doc: AlignDoc, prof: Profile) -> dict[str, int]:
-        feats = dict(prof.bag)
-        if doc.date:
-            feats["m:" + doc.date[:10]] = 1
-        return feats
 
     def candidate_cosines(self) -> Candidates:
         """Every cross-language pair sharing a rare feature, with its cosine (blocking).
@@ -265,7 +355,6 @@ class _Scoring:
         w = self.weights
         rare = w.matrix_of((w.df >= 2) & (w.df <= self.max_df) & w.weighted)
         langs = np.array([d.lang for d in self.docs])
-        grouped = np.array([d.group is not None for d in self.docs], dtype=bool)
         found_i, found_j, found_dot = [], [], []
         codes = sorted(set(langs.tolist()))
         for x, la in enumerate(codes):
@@ -280,14 +369,34 @@ class _Scoring:
         i = np.concatenate(found_i) if found_i else np.zeros(0, dtype=np.int64)
         j = np.concatenate(found_j) if found_j else np.zeros(0, dtype=np.int64)
         dot = np.concatenate(found_dot) if found_dot else np.zeros(0)
+        return self._allowed(i, j, dot)
+
+    def candidates_of(self, rows: np.ndarray) -> Candidates:
+        """The blocking pairs of the documents at `rows` only (incremental alignment)."""
+        w = self.weights
+        rare = w.matrix_of((w.df >= 2) & (w.df <= self.max_df) & w.weighted)
+        product = (rare[rows] @ rare.T).tocoo()
+        i, j = rows[product.row], product.col.astype(np.int64)
+        cross = self.lang_codes[i] != self.lang_codes[j]
+        i, j, dot = i[cross], j[cross], product.data[cross]
+        low, high = np.minimum(i, j), np.maximum(i, j)
+        # A pair of two rows is found from both: kept once.
+        _codes, first = np.unique(low * len(self.docs) + high, return_index=True)
+        return self._allowed(low[first], high[first], dot[first])
+
+    def _allowed(self, i: np.ndarray, j: np.ndarray, dot: np.ndarray) -> Candidates:
+        """Candidates without pairs of two grouped documents (groups are never merged) and
+        without pairs staff rejected; with their blocking cosine."""
+        grouped = np.array([d.group is not None for d in self.docs], dtype=bool)
         keep = ~(grouped[i] & grouped[j])
         if self.rejected:
+            n = len(self.docs)
             refused = [
-                min(self.index[a], self.index[b]) * self.n + max(self.index[a], self.index[b])
+                min(self.index[a], self.index[b]) * n + max(self.index[a], self.index[b])
                 for a, b in (tuple(pair) for pair in self.rejected if len(pair) == 2)
                 if a in self.index and b in self.index
             ]
-            keep &= ~np.isin(i.astype(np.int64) * self.n + j, refused)
+            keep &= ~np.isin(i.astype(np.int64) * n + j, refused)
         i, j, dot = i[keep], j[keep], dot[keep]
         return Candidates(i, j, dot, dot / (self.norms[i] * self.norms[j]))
 
@@ -307,10 +416,23 @@ class _Scoring:
             dot[part] += np.asarray(shared.sum(axis=1)).ravel()
         return dot / (self.norms[i] * self.norms[j])
 
-    def link(self, pair: Pair) -> Link:
-        """The public link, with the evidence a person can check."""
+    def link(self, pair: Pair, kept: dict | None = None, made: dict | None = None) -> Link:
+        """The public link, with the evidence a person can check.
+
+        `kept` holds evidence made earlier under the same statistics: it is reused when
+        the two documents and the score and rival it shows are unchanged; `made` collects
+        this call's.
+        """
         i, j = self.index[pair.a], self.index[pair.b]
-        return Link(pair.a, pair.b, round(pair.confidence, 3), self.evidence(i, j, pair))
+        stamp = (self.docs[i].key, self.docs[j].key, f"{pair.score:.2f}", f"{pair.rival:.2f}")
+        earlier = (kept or {}).get((pair.a, pair.b))
+        if earlier and earlier[0] == stamp and all(stamp[:2]):
+            evidence = earlier[1]
+        else:
+            evidence = self.evidence(i, j, pair)
+        if made is not None:
+            made[(pair.a, pair.b)] = (stamp, evidence)
+        return Link(pair.a, pair.b, round(pair.confidence, 3), evidence)
 
     def evidence(self, i: int, j: int, pair: Pair) -> tuple[str, ...]:
         """Short reasons, strongest kinds first: what the two versions share and how they fit."""
@@ -415,6 +537,82 @@ class _Scoring:
         return prior
 
 
+def _by_id(doc: AlignDoc) -> str:
+    return doc.id
+
+
+def _bag(doc: AlignDoc, prof: Profile) -> dict[str, int]:
+    """The features the weights are made of: the profile's and the file date."""
+    feats = dict(prof.bag)
+    if doc.date:
+        feats["m:" + doc.date[:10]] = 1
+    return feats
+
+
+class _Profiles:
+    """Each document's profile by position: given, or read by `load` when first needed.
+
+    `load` maps the documents' `profile_ref`s to profiles (the caller's kept store).
+    """
+
+    def __init__(
+        self,
+        docs: Sequence[AlignDoc],
+        given: Sequence[Profile | None] | None = None,
+        load: Callable[[list[str]], Mapping[str, Profile]] | None = None,
+    ):
+        self.docs = docs
+        self.known: list[Profile | None] = list(given) if given else [d.features for d in docs]
+        self.load = load
+
+    def need(self, positions: Iterable[int]) -> None:
+        """Read the profiles of `positions` that are not at hand, in one go."""
+        missing = [i for i in dict.fromkeys(positions) if self.known[i] is None]
+        if not missing:
+            return
+        refs = [self.docs[i].profile_ref for i in missing]
+        found = self.load(refs) if self.load else {}
+        for i, ref in zip(missing, refs, strict=True):
+            prof = found.get(ref)
+            if prof is None:
+                raise LookupError(f"no profile kept for {self.docs[i].path or self.docs[i].id}")
+            self.known[i] = prof
+
+    def __getitem__(self, i: int) -> Profile:
+        prof = self.known[i]
+        if prof is None:
+            self.need([i])
+            prof = self.known[i]
+        return prof
+
+    def __len__(self) -> int:
+        return len(self.known)
+
+
+class _Bags:
+    """Each document's features (`_bag`) by position, made from its profile when asked."""
+
+    def __init__(self, docs: Sequence[AlignDoc], profiles: _Profiles):
+        self.docs, self.profiles = docs, profiles
+        self.made: dict[int, dict[str, int]] = {}
+
+    def fill(self, bags: Sequence[dict[str, int]]) -> None:
+        self.made = dict(enumerate(bags))
+
+    def __getitem__(self, i: int) -> dict[str, int]:
+        bag = self.made.get(i)
+        if bag is None:
+            bag = self.made[i] = _bag(self.docs[i], self.profiles[i])
+        return bag
+
+    def __iter__(self):
+        self.profiles.need(range(len(self.docs)))
+        return (self[i] for i in range(len(self.docs)))
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+
 def _page_gap(a: int | None, b: int | None) -> float:
     """Page-count disagreement beyond what translation explains (one page, or 15%)."""
     if not a or not b:
@@ -432,31 +630,82 @@ def score_pairs(
 
 
 def _score(
-    docs: Sequence[AlignDoc], rejected: set[frozenset[str]], memo: PairMemo | None = None
+    docs: Sequence[AlignDoc],
+    rejected: set[frozenset[str]],
+    memo: PairMemo | None = None,
+    stats: Statistics | None = None,
 ) -> tuple[_Scoring, list[Pair], int]:
-    scoring = _Scoring(docs, rejected, memo)
+    scoring, pairs, scored, _chosen = _score_all(docs, rejected, memo, stats)
+    return scoring, pairs, scored
+
+
+def _score_all(docs, rejected, memo=None, stats=None):
+    """Full alignment: every candidate pair; also what an incremental one starts from."""
+    scoring = _Scoring.of(docs, rejected, memo, stats)
     candidates = scoring.candidate_cosines()
     langs = scoring.lang_codes
-    chosen = _best_per_side(candidates.i, candidates.j, candidates.cosine, langs, TOP_K)
+    sides = _best_sides(candidates.i, candidates.j, candidates.cosine, langs, TOP_K)
+    m = len(candidates.i)
+    chosen = np.unique(sides % m) if m else np.zeros(0, dtype=np.int64)
     full = scoring.cosines(candidates, chosen)
-    chosen_i, chosen_j = candidates.i[chosen], candidates.j[chosen]
-    firsts, seconds = chosen_i.tolist(), chosen_j.tolist()
+    i, j = candidates.i[chosen], candidates.j[chosen]
+    scores = _scores(scoring, i, j, full)
+    top = _Top(
+        np.concatenate((candidates.i, candidates.j))[sides] if m else sides,
+        np.concatenate((candidates.j, candidates.i))[sides] if m else sides,
+        candidates.dot[sides % m] if m else np.zeros(0),
+    )
+    return scoring, _pairs(scoring, i, j, full, scores), m, Chosen(top, i, j, full, scores)
+
+
+@dataclass(frozen=True)
+class _Top:
+    """Each document's best TOP_K candidates per other language: (document, other, dot)."""
+
+    row: np.ndarray
+    other: np.ndarray
+    dot: np.ndarray
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """The pairs an alignment scored (positions i < j), with their full cosine and score,
+    and the blocking result they came from (`_Top`)."""
+
+    top: _Top
+    i: np.ndarray
+    j: np.ndarray
+    cosine: np.ndarray
+    score: np.ndarray
+
+
+def _scores(scoring: _Scoring, i: np.ndarray, j: np.ndarray, full: np.ndarray) -> np.ndarray:
+    """Cosine times prior, spread and shape, for the pairs (i, j)."""
+    firsts, seconds = i.tolist(), j.tolist()
+    scoring.profiles.need(chain(firsts, seconds))
     scores = []
     prior, spread, shape = scoring.prior, scoring.spread, scoring.shape
-    for i, j, cos in zip(firsts, seconds, full.tolist(), strict=True):
+    for a, b, cos in zip(firsts, seconds, full.tolist(), strict=True):
         # Spread and shape (both <= 1) cost the most; below NEGLIGIBLE a pair can neither be
         # offered nor change a rival's confidence by more than a few thousandths.
-        bound = cos * prior(i, j)
+        bound = cos * prior(a, b)
         if bound >= NEGLIGIBLE:
-            bound *= spread(i, j)
+            bound *= spread(a, b)
         if bound >= NEGLIGIBLE:
-            bound *= shape(i, j)
+            bound *= shape(a, b)
         scores.append(bound)
-    rivals = _rivals(chosen_i, chosen_j, np.array(scores), langs)
+    return np.array(scores, dtype=np.float64)
+
+
+def _pairs(
+    scoring: _Scoring, i: np.ndarray, j: np.ndarray, full: np.ndarray, scores: np.ndarray
+) -> list[Pair]:
+    """The scored pairs with their rivals and confidence, best first."""
+    rivals = _rivals(i, j, scores, scoring.lang_codes)
     pairs = []
-    rows = zip(firsts, seconds, full.tolist(), scores, rivals.tolist(), strict=True)
-    for i, j, cos, s, r in rows:
-        a, b = scoring.docs[i].id, scoring.docs[j].id
+    rows = zip(i.tolist(), j.tolist(), full.tolist(), scores.tolist(), rivals.tolist(), strict=True)
+    for a_at, b_at, cos, s, r in rows:
+        a, b = scoring.docs[a_at].id, scoring.docs[b_at].id
         pairs.append(
             Pair(
                 a=min(a, b),
@@ -469,7 +718,7 @@ def _score(
             )
         )
     pairs.sort(key=lambda p: (-p.confidence, p.a, p.b))
-    return scoring, pairs, len(candidates.i)
+    return pairs
 
 
 def _sides(i: np.ndarray, j: np.ndarray, values: np.ndarray, langs: np.ndarray):
@@ -479,18 +728,28 @@ def _sides(i: np.ndarray, j: np.ndarray, values: np.ndarray, langs: np.ndarray):
     return rows, others, np.concatenate((values, values)), group
 
 
-def _best_per_side(
+def _best_sides(
     i: np.ndarray, j: np.ndarray, values: np.ndarray, langs: np.ndarray, k: int
 ) -> np.ndarray:
-    """Positions of the pairs among the best `k` of either document in the other's language.
+    """The best `k` pairs of each document in each other language, as positions among the
+    pairs seen from both sides (k < m: from i's side; m + k: from j's side).
 
-    Ties go to the other document of higher number, as they always did.
+    Ties go to the other document of higher number (a later id).
     """
     if not len(i):
         return np.zeros(0, dtype=np.int64)
     _rows, others, vals, group = _sides(i, j, values, langs)
     order, _rank = _top_per_group(group, vals, others, k)
-    return np.unique(order % len(i))
+    return order
+
+
+def _best_per_side(
+    i: np.ndarray, j: np.ndarray, values: np.ndarray, langs: np.ndarray, k: int
+) -> np.ndarray:
+    """Positions of the pairs among the best `k` of either document in the other's language."""
+    if not len(i):
+        return np.zeros(0, dtype=np.int64)
+    return np.unique(_best_sides(i, j, values, langs, k) % len(i))
 
 
 def _rivals(i: np.ndarray, j: np.ndarray, scores: np.ndarray, langs: np.ndarray) -> np.ndarray:

@@ -47,12 +47,13 @@ class PairMemo:
     hits: int = 0  # values taken from an earlier run (this run)
     misses: int = 0  # values computed (this run)
 
-    def attach(self, scoring: _Scoring, content_kinds: frozenset[str]) -> None:
+    def attach(self, scoring: _Scoring, content_kinds: frozenset[str], forget: bool = True) -> None:
         """Make `scoring`'s factor methods look here first, and keep what they compute.
 
         The methods stay as they are (the formulas live in `indexer.align` only); each
         instance gets a memoizing wrapper. Values of pairs this run does not score are
-        forgotten, so the memo never outgrows one run.
+        forgotten, so the memo never outgrows one run; unless `forget` is false (an
+        incremental alignment scores few pairs, and the next full one needs the others).
         """
         keys = [d.key for d in scoring.docs]
         earlier = self.values
@@ -61,7 +62,7 @@ class PairMemo:
             f for f, k in scoring.df.items() if k > scoring.spread_df and f[0] in watched
         )
         earlier["spread"] = self._valid_spreads(earlier.get("spread", {}), scoring, common)
-        self.values = {name: {} for name in FACTORS}
+        self.values = {name: {} if forget else dict(earlier.get(name, {})) for name in FACTORS}
         self.spread_df, self.common = scoring.spread_df, common
         self.hits = self.misses = 0
         for name in FACTORS:

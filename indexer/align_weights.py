@@ -1,9 +1,11 @@
 """The aligner's feature weights as one sparse matrix: documents x features.
 
 A document's weight for a feature is (1 + log tf) x IDF x the weight of the feature's
-kind, IDF being log((n + 1) / df) over the documents of one alignment. As a matrix,
-the blocking pass and the cosines of the candidate pairs are sparse products in C
-instead of loops in Python (at 10,000 documents, about 3 million pairs).
+kind, IDF being log((n + 1) / df) from the alignment's statistics (`align.Statistics`).
+As a matrix, the blocking pass and the cosines of the candidate pairs are sparse
+products in C instead of loops in Python (at 10,000 documents, about 3 million pairs).
+A document's row depends on its own features and the statistics only, so while the
+statistics stay, an incremental alignment keeps the rows of unchanged documents.
 
 scipy is imported here, when the translations step runs: a search or a no-op
 reindex never pays for it.
@@ -11,51 +13,74 @@ reindex never pays for it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from itertools import chain
 
 import numpy as np
 
 
+class Vocabulary:
+    """Feature -> column, and each column's document frequency; grows with new features."""
+
+    def __init__(self, features: list[str] | None = None, df: Sequence[int] = ()):
+        self.features: list[str] = list(features or [])
+        self.column = {f: k for k, f in enumerate(self.features)}
+        self.df: list[int] = list(df)
+
+    def add(self, bags: Sequence[Mapping[str, int]], df_of: Callable[[str], int]) -> None:
+        """Give every feature of `bags` a column (new ones in sorted order, reproducibly)."""
+        new = set().union(*bags).difference(self.column) if bags else set()
+        for f in sorted(new):
+            self.column[f] = len(self.features)
+            self.features.append(f)
+            self.df.append(df_of(f))
+
+
+def rows(
+    bags: Sequence[Mapping[str, int]],
+    vocabulary: Vocabulary,
+    n: int,
+    kind_weights: Mapping[str, float],
+):
+    """The weight rows of `bags` (CSR; every feature must have its column already)."""
+    from scipy import sparse
+
+    df = np.asarray(vocabulary.df, dtype=np.int64)
+    kind_weight = _by_kind(kind_weights)[_kinds(vocabulary.features)]
+    indptr = np.zeros(len(bags) + 1, dtype=np.int64)
+    np.cumsum([len(b) for b in bags], out=indptr[1:])
+    total = int(indptr[-1])
+    indices = np.fromiter(
+        chain.from_iterable(map(vocabulary.column.__getitem__, b) for b in bags),
+        dtype=np.int64,
+        count=total,
+    )
+    tf = np.fromiter(chain.from_iterable(b.values() for b in bags), dtype=np.float64, count=total)
+    idf = np.log((n + 1) / df) if len(df) else np.zeros(0)
+    data = (1 + np.log(tf)) * idf[indices] * kind_weight[indices]
+    return sparse.csr_matrix((data, indices, indptr), shape=(len(bags), len(df)))
+
+
 class Weights:
     """Weights of one alignment's documents (rows, in the caller's order) per feature."""
 
-    def __init__(
-        self,
-        features: Sequence[Mapping[str, int]],
-        df: Mapping[str, int],
-        n: int,
-        kind_weights: Mapping[str, float],
-    ):
+    def __init__(self, matrix, vocabulary: Vocabulary, kind_weights: Mapping[str, float]):
         from scipy import sparse
 
         self._sparse = sparse
-        vocab = list(df)
-        ids = {f: k for k, f in enumerate(vocab)}
-        #: Documents holding each feature (columns in `vocab` order).
-        self.df = np.fromiter(df.values(), dtype=np.int64, count=len(vocab))
-        self.kinds = np.fromiter((ord(f[0]) for f in vocab), dtype=np.int32, count=len(vocab))
-        by_kind = np.zeros(128, dtype=np.float64)
-        for kind, weight in kind_weights.items():
-            by_kind[ord(kind)] = weight
-        kind_weight = by_kind[self.kinds]
+        cols = len(vocabulary.features)
+        if matrix.shape[1] != cols:  # rows kept from before new features had columns
+            matrix = sparse.csr_matrix(
+                (matrix.data, matrix.indices, matrix.indptr), (matrix.shape[0], cols)
+            )
+        self.matrix = matrix
+        self.vocabulary = vocabulary
+        #: Documents holding each feature (columns in vocabulary order).
+        self.df = np.asarray(vocabulary.df, dtype=np.int64)
+        self.kinds = _kinds(vocabulary.features)
         #: Features whose kind counts at all (glossary concepts are weighted 0 for now).
-        self.weighted = kind_weight > 0
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum([len(f) for f in features], out=indptr[1:])
-        total = int(indptr[-1])
-        indices = np.fromiter(
-            chain.from_iterable(map(ids.__getitem__, f) for f in features),
-            dtype=np.int64,
-            count=total,
-        )
-        tf = np.fromiter(
-            chain.from_iterable(f.values() for f in features), dtype=np.float64, count=total
-        )
-        idf = np.log((n + 1) / self.df) if len(vocab) else np.zeros(0)
-        data = (1 + np.log(tf)) * idf[indices] * kind_weight[indices]
-        self.matrix = sparse.csr_matrix((data, indices, indptr), shape=(n, len(vocab)))
-        norms = np.sqrt(self._per_document(data * data))
+        self.weighted = _by_kind(kind_weights)[self.kinds] > 0
+        norms = np.sqrt(self._per_document(matrix.data * matrix.data))
         norms[norms == 0] = 1.0
         #: Euclidean length of each document's weights (1 for a document without any).
         self.norms = norms
@@ -81,3 +106,14 @@ class Weights:
         indptr = self.matrix.indptr
         rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
         return np.bincount(rows, weights=values, minlength=len(indptr) - 1)
+
+
+def _kinds(features: Sequence[str]) -> np.ndarray:
+    return np.fromiter((ord(f[0]) for f in features), dtype=np.int32, count=len(features))
+
+
+def _by_kind(kind_weights: Mapping[str, float]) -> np.ndarray:
+    by_kind = np.zeros(128, dtype=np.float64)
+    for kind, weight in kind_weights.items():
+        by_kind[ord(kind)] = weight
+    return by_kind

@@ -16,19 +16,30 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Container, MutableMapping, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from archive.document import Document
-from indexer.align import AlignDoc, Link, align, drift, features_of
+from indexer.align import AlignDoc, Link, align, drift, features_of, with_profiles
 from indexer.align_features import PROFILE_VERSION, Profile
 from indexer.align_memo import PairMemo
 
+if TYPE_CHECKING:
+    from archive.keyed import KeyedValues as KeptProfiles
+    from indexer.align_update import AlignState
 
-def align_doc(doc: Document, profiles: MutableMapping[str, Profile] | None = None) -> AlignDoc:
+
+def align_doc(
+    doc: Document,
+    profiles: MutableMapping[str, Profile] | None = None,
+    stored: Container[str] = (),
+) -> AlignDoc:
     """What the aligner sees of a document; with `profiles`, its evidence comes from there.
 
-    A profile missing from `profiles` is computed from the text and added to it.
+    A profile missing from `profiles` is computed from the text and added to it; unless
+    its key is in `stored` (the caller's kept profiles): then the aligner reads it when
+    it needs it (an incremental alignment needs few).
     """
     grouped = doc.group if doc.group_source in ("explicit", "name") else None
     aligned = AlignDoc(
@@ -48,6 +59,8 @@ def align_doc(doc: Document, profiles: MutableMapping[str, Profile] | None = Non
         return aligned
     key = profile_key(doc)
     cached = profiles.get(key)
+    if cached is None and key in stored:
+        return replace(aligned, profile_ref=key)
     if cached is None:
         cached = profiles[key] = features_of(replace(aligned, text=doc.text))
     return replace(aligned, features=cached)
@@ -81,17 +94,23 @@ def regroup(
     docs: Sequence[Document],
     profiles: MutableMapping[str, Profile] | None = None,
     memo: PairMemo | None = None,
-) -> dict:
-    """What the translations file beside the index holds (JSON-ready).
+    kept: AlignState | None = None,
+    stored: KeptProfiles | None = None,
+) -> tuple[dict, AlignState | None]:
+    """What the translations file beside the index holds (JSON-ready), and the state the
+    next call may start from (`kept`: see `indexer.align_update`).
 
     `links` maps a document id to its automatically found versions, each with a
     confidence and the evidence; `suggestions` are the middle band for staff;
     `drift` lists groups whose versions disagree. `profiles`, `memo`: see the module
-    docstring; neither changes the result.
+    docstring; `stored` holds the profiles of documents given without text. None of
+    them changes the result; `kept` keeps the statistics of an earlier full alignment.
     """
-    aligned = [align_doc(d, profiles) for d in docs]
+    keys = stored.keys() if stored else ()
+    aligned = [align_doc(d, profiles, keys) for d in docs]
     rejected = rejected_pairs(docs)
-    result = align(aligned, rejected, memo)
+    load = stored.get_many if stored else None
+    result = align(aligned, rejected, memo, kept, load)
     direct = {frozenset((link.a, link.b)): link for link in result.links}
     by_id = {d.id: d for d in docs}
     links: dict[str, dict[str, dict]] = defaultdict(dict)
@@ -104,12 +123,14 @@ def regroup(
                     continue
                 link = direct.get(frozenset((a, b)))
                 links[a][b] = _entry(link, group_links, a, b)
-    return {
+    state = result.state
+    found = {
         "links": links,
         "suggestions": [_suggestion(s) for s in result.suggestions],
-        "drift": _drift(docs, aligned, members_of, result.groups),
+        "drift": _drift(docs, aligned, members_of, result.groups, state, load),
         "scored_pairs": result.scored_pairs,
     }
+    return found, state
 
 
 def _members(docs: Sequence[Document], groups) -> dict[tuple, list[str]]:
@@ -154,7 +175,9 @@ def _suggestion(link: Link) -> dict:
     }
 
 
-def _drift(docs, aligned, members_of, auto_groups) -> list[dict]:
+def _drift(docs, aligned, members_of, auto_groups, state=None, load=None) -> list[dict]:
+    """Groups whose versions disagree; a group whose members did not change keeps what
+    the last run found (`state.drift`), so its profiles need not be read."""
     by_id = {d.id: d for d in aligned}
     groups: dict[str, list[str]] = defaultdict(list)
     for d in docs:
@@ -162,10 +185,19 @@ def _drift(docs, aligned, members_of, auto_groups) -> list[dict]:
             groups[d.group].append(d.id)
     for n, group in enumerate(auto_groups):
         groups[f"automatic:{n}"] = members_of[group]
+    kept = state.drift if state else {}
+    made = {}
     found = []
     for key, ids in sorted(groups.items()):
-        if len(ids) > 1:
-            warnings = drift([by_id[i] for i in ids])
-            if warnings:
-                found.append({"group": key, "documents": ids, "warnings": warnings})
+        if len(ids) < 2:
+            continue
+        members = tuple(sorted((i, by_id[i].key) for i in ids))
+        warnings = kept.get(members) if all(k for _i, k in members) else None
+        if warnings is None:
+            warnings = drift(with_profiles([by_id[i] for i in ids], load))
+        made[members] = warnings
+        if warnings:
+            found.append({"group": key, "documents": ids, "warnings": warnings})
+    if state is not None:
+        state.drift = made
     return found

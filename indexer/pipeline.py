@@ -285,12 +285,14 @@ def _regroup(
 ) -> None:
     """Automatic translations, reusing what the aligner kept about unchanged documents.
 
-    Kept from the last run, none of which changes the result: each document's profile
-    (by content, in the store's keyed file: a run writes only the new ones), what the
-    aligner reads of it (so unchanged texts are not loaded from the index), and the
-    IDF-free factors of scored pairs. A --full run reads every document and scores
-    every pair afresh (profiles, a function of the file's content, are still reused).
-    The documents this run wrote come in `fresh`, with the profiles the workers made.
+    Kept from the last run: each document's profile (by content, in the store's keyed
+    file: a run writes only the new ones and reads only those it needs), what the
+    aligner reads of it (so unchanged texts are not loaded from the index), the IDF-free
+    factors of scored pairs, none of which changes the result; and the aligner's state,
+    from which a large archive with few changes is aligned incrementally, with the
+    statistics of the last full alignment (`indexer.align_update`). A --full run aligns
+    in full (profiles, a function of the file's content, are still reused). The
+    documents this run wrote come in `fresh`, with the profiles the workers made.
     """
     from indexer.grouping import profile_key, regroup  # numpy and scipy: only when needed
 
@@ -299,29 +301,37 @@ def _regroup(
     kept = {} if full else store.align_documents(source)
     unchanged = {p: kept[p][1] for p, stamp in stamps.items() if kept.get(p, ("",))[0] == stamp}
     kept_profiles = store.align_profiles()
-    profiles = kept_profiles.get_many(profile_key(doc) for doc in unchanged.values())
-    loaded = set(profiles)
-    reused = {path: doc for path, doc in unchanged.items() if profile_key(doc) in loaded}
+    stored = kept_profiles.keys()
+    reused = {path: doc for path, doc in unchanged.items() if profile_key(doc) in stored}
+    profiles: dict[str, Profile] = {}
     for path, (doc, key, prof) in (fresh or {}).items():
         if path in stamps:  # written in this run: its profile needs no text, nor a read
             profiles[key] = prof
             reused[path] = doc
     read = store.documents_at(ix, [p for p in stamps if p not in reused])
-    more = kept_profiles.get_many(profile_key(d) for d in read.values())  # e.g. in --full
-    profiles.update(more)
-    loaded |= set(more)
     docs = [reused.get(p) or read[p] for p in stamps if p in reused or p in read]
     memo = None if full else store.pair_memo(source)
+    state = None if full else store.align_state(source)
     stamp = _scoring_stamp()
     if not isinstance(memo, PairMemo) or memo.stamp != stamp:
         memo = PairMemo(stamp=stamp)
-    store.write_translations(gen, regroup(docs, profiles, memo))
+    if getattr(state, "stamp", None) != stamp:
+        state = None
+    try:
+        found, state = regroup(docs, profiles, memo, state, kept_profiles)
+    except LookupError:  # a kept profile was unreadable: read those documents' texts
+        read = store.documents_at(ix, list(stamps))
+        docs = [read[p] for p in stamps if p in read]
+        found, state = regroup(docs, profiles, PairMemo(stamp=stamp))
+    state.stamp = stamp
+    store.write_translations(gen, found)
     live = {profile_key(d) for d in docs}
-    kept_profiles.put_many({k: v for k, v in profiles.items() if k in live and k not in loaded})
+    kept_profiles.put_many({k: v for k, v in profiles.items() if k in live and k not in stored})
     kept_profiles.keep_only(live)
     texts_left_out = {d.path: (stamps[d.path], replace(d, segments=[])) for d in docs}
     store.write_align_documents(gen, texts_left_out)
     store.write_pair_memo(gen, memo)
+    store.write_align_state(gen, state)
 
 
 @contextlib.contextmanager

@@ -164,10 +164,10 @@ def test_translations_command_lists_groups_and_missing_versions(sample_archive):
 def test_regrouping_with_profiles_kept_from_the_last_run_changes_nothing(corpus_archive):
     docs = corpus_archive.all_documents()
     profiles = {}
-    fresh = regroup(docs)
-    assert regroup(docs, profiles) == fresh
+    fresh = regroup(docs)[0]
+    assert regroup(docs, profiles)[0] == fresh
     assert len(profiles) == len(docs)
-    assert regroup(docs, profiles) == fresh  # now every profile comes from the cache
+    assert regroup(docs, profiles)[0] == fresh  # now every profile comes from the cache
 
 
 def chapters(tmp_path, names):
@@ -185,7 +185,9 @@ def chapters(tmp_path, names):
 def aligned_from_scratch(archive) -> dict:
     """What a full alignment of the indexed state gives: every text read, nothing kept."""
     store = archive.store
-    return json.loads(json.dumps(regroup(store.documents(store.open_index())), ensure_ascii=False))
+    return json.loads(
+        json.dumps(regroup(store.documents(store.open_index()))[0], ensure_ascii=False)
+    )
 
 
 def test_reindexing_after_changes_gives_what_aligning_from_scratch_gives(tmp_path):
@@ -236,3 +238,37 @@ def test_what_the_aligner_reads_of_unchanged_documents_is_kept_not_read_again(tm
     archive.index(jobs=1, full=True)
     links = store.translations()["links"]
     assert ids["c010.html"] in links[ids["c011.html"]]
+
+
+def linked_pairs(translations: dict) -> set[frozenset[str]]:
+    return {frozenset((a, b)) for a, others in translations["links"].items() for b in others}
+
+
+def test_incremental_alignments_link_what_aligning_from_scratch_links(tmp_path, monkeypatch):
+    """Large archives with few changes are aligned incrementally, with the statistics of
+    the last full alignment (indexer/align_update.py); here forced on 15 chapters."""
+    from indexer import align_update
+
+    monkeypatch.setattr(align_update, "INCREMENTAL_FROM", 1)
+    monkeypatch.setattr(align_update, "REFRESH_SHARE", 1.0)
+    names = [f"c0{n}.html" for n in range(10, 25)]
+    docs, archive = chapters(tmp_path, names)
+    store = archive.store
+    french = (docs / "c012.html").read_text("utf-8")
+    changes = [
+        lambda: (docs / "c012.html").write_text(french[: len(french) // 2], "utf-8"),
+        lambda: (docs / "c014.html").unlink(),
+        lambda: shutil.copy(require_corpus() / "files" / "c025.html", docs / "c025.html"),
+        lambda: (docs / "c011.html.toml").write_text('not_translations = ["c010.html"]\n', "utf-8"),
+        lambda: (docs / "c012.html").write_text(french, "utf-8"),
+    ]
+    for number, change in enumerate(changes, start=1):
+        change()
+        archive.index(jobs=1)
+        state = store.align_state(store.root / store.current_name())
+        assert state.changed >= number  # aligned incrementally, from the last run's state
+        assert linked_pairs(store.translations()) == linked_pairs(aligned_from_scratch(archive))
+    ids = {d.path: d.id for d in archive.all_documents()}
+    assert ids["c010.html"] not in store.translations()["links"].get(ids["c011.html"], {})
+    archive.index(jobs=1, full=True)
+    assert store.align_state(store.root / store.current_name()).changed == 0
