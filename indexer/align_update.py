@@ -116,8 +116,10 @@ def update(
     changed: set[str],
     memo: PairMemo | None = None,
     load: Callable[[list[str]], Mapping[str, Profile]] | None = None,
+    at_least: float = 0.0,
 ) -> tuple[_Scoring, list[Pair], AlignState]:
-    """The alignment of `docs` from `state`, `changed` being `changed_ids(state, ...)`."""
+    """The alignment of `docs` from `state`, `changed` being `changed_ids(state, ...)`;
+    pairs below `at_least` confidence are left out of the list (see `align._pairs`)."""
     before = {doc_id: k for k, doc_id in enumerate(state.ids)}
     known = sorted((d for d in docs if d.lang and d.lang != UNDETERMINED), key=_by_id)
     fresh = [d for d in known if d.id in changed]
@@ -189,7 +191,7 @@ def update(
     full[todo] = scoring.cosines(candidates, todo)
     scores[todo] = _scores(scoring, i[todo], j[todo], full[todo])
     chosen = Chosen(new_top, i, j, full, scores)
-    pairs = _pairs(scoring, i, j, full, scores)
+    pairs = _pairs(scoring, i, j, full, scores, at_least)
     new_state = state_of(scoring, chosen, len(found.i), state.changed + len(changed))
     new_state.evidence, new_state.drift = state.evidence, state.drift
     return scoring, pairs, new_state

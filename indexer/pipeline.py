@@ -257,13 +257,14 @@ def run(
             kept = {p: f for p, f in restamps.items() if p in unchanged}
             store.write_restamps(gen, {p: f.encode() for p, f in {**kept, **touched}.items()})
         changed = report.added or report.updated or report.removed
+        regrouping = changed or not store.translations_file(gen).exists()
+        now = store.fingerprints(ix) if regrouping else {}
         if changed:
-            live = [fp.sha256 for fp, state in store.fingerprints(ix).values() if state == "ok"]
-            TextCache(text_dir).prune(live)
-        if changed or not store.translations_file(gen).exists():
+            TextCache(text_dir).prune(fp.sha256 for fp, state in now.values() if state == "ok")
+        if regrouping:
             started_grouping = time.perf_counter()
             with _collector_paused():
-                _regroup(store, ix, gen, previous, options.full, fresh)
+                _regroup(store, ix, gen, previous, options.full, fresh, now)
             report.timing["grouping"] = time.perf_counter() - started_grouping
         if rebuilding:
             store.publish(gen)
@@ -282,6 +283,7 @@ def _regroup(
     previous: Path | None,
     full: bool,
     fresh: dict[str, tuple[Document, str, Profile]] | None = None,
+    indexed: dict[str, tuple[Fingerprint, str]] | None = None,
 ) -> None:
     """Automatic translations, reusing what the aligner kept about unchanged documents.
 
@@ -292,12 +294,14 @@ def _regroup(
     from which a large archive with few changes is aligned incrementally, with the
     statistics of the last full alignment (`indexer.align_update`). A --full run aligns
     in full (profiles, a function of the file's content, are still reused). The
-    documents this run wrote come in `fresh`, with the profiles the workers made.
+    documents this run wrote come in `fresh`, with the profiles the workers made;
+    `indexed` is what the index holds now (`IndexStore.fingerprints`).
     """
     from indexer.grouping import profile_key, regroup  # numpy and scipy: only when needed
 
     source = gen if gen.joinpath(ALIGN_DOCUMENTS_FILE).exists() else previous
-    stamps = {p: fp.encode() for p, (fp, state) in store.fingerprints(ix).items() if state == "ok"}
+    indexed = store.fingerprints(ix) if indexed is None else indexed
+    stamps = {p: fp.encode() for p, (fp, state) in indexed.items() if state == "ok"}
     kept = {} if full else store.align_documents(source)
     unchanged = {p: kept[p][1] for p, stamp in stamps.items() if kept.get(p, ("",))[0] == stamp}
     kept_profiles = store.align_profiles()
@@ -420,8 +424,9 @@ def _apply(
             report.removed += 1
         touched = {p: replace(found.files[p], sha256=hashes[p]) for p in touch}
         report.touched = len(touched)
-        # Checked only when there is something to read: a no-op run loads no OCR libraries.
-        ocr_dir = ocr_setup() if to_extract else None
+        # Checked only when a PDF is to be read (only scanned PDF pages need it): a run that
+        # reads text and HTML files loads no OCR libraries and starts no tesseract (0.2 s).
+        ocr_dir = ocr_setup() if any(p.lower().endswith(".pdf") for p in to_extract) else None
         cache = TextCache(text_dir, ocr=ocr_dir is not None) if text_dir else None
         keep_vocabulary_in(text_dir)  # before the workers are forked: they read it too
         worker = _analyse_under(

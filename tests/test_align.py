@@ -601,3 +601,15 @@ def test_cosines_are_those_of_the_idf_formula(corpus):
         norm_a = math.sqrt(sum(w * w for w in a.values()))
         norm_b = math.sqrt(sum(w * w for w in b.values()))
         assert pair.cosine == pytest.approx(dot / (norm_a * norm_b), rel=1e-9)
+
+
+def test_confidence_over_arrays_is_the_confidence_of_each_pair():
+    import numpy as np
+
+    from indexer.align import _confidences, confidence
+
+    rng = np.random.default_rng(1)
+    scores, rivals = rng.random(5000) ** 3, rng.random(5000) ** 3
+    scores[:100], rivals[100:200] = 0.0, 0.0
+    expected = [confidence(s, r) for s, r in zip(scores.tolist(), rivals.tolist(), strict=True)]
+    assert np.abs(_confidences(scores, rivals) - np.array(expected)).max() < 1e-12
