@@ -6,7 +6,9 @@ Works on a private copy of the archive from ``bench/scale.py`` (files and index)
 the cache stays untouched. Each run is a fresh interpreter calling the facade
 (``Archive.index()``) as cron's ``archive index`` would (see bench/indexing.py, whose
 runner this reuses). Scenarios, in this order: a no-op run, a run after changing 1 %
-of the files (a line appended), a run after deleting 1 %; with ``--full``, first a
+of the files (a line appended), the same with a full alignment of translations (what
+every run pays once 5 % of the documents changed since the last one: see
+indexer/align_update.py), a run after deleting 1 %; with ``--full``, first a
 full rebuild of the copy through the whole pipeline (extraction, detection,
 translations; no text kept from an earlier run), the yardstick for "1 % changed costs
 about 1 % of a full run", and a second one that takes the texts from the text cache.
@@ -31,8 +33,10 @@ import scale  # noqa: E402
 from indexing import index_once, table  # noqa: E402
 
 SEED = 5
-#: archive.store.TEXT_CACHE (not imported: the runs' peak memory must be their own).
+#: archive.store.TEXT_CACHE and ALIGN_STATE_FILE (not imported: the runs' peak memory
+#: must be their own).
 TEXT_CACHE = "text-cache"
+ALIGN_STATE_FILE = "align-state.pickle"
 
 
 def change(files: list[Path], share: float, rng: random.Random) -> int:
@@ -41,6 +45,12 @@ def change(files: list[Path], share: float, rng: random.Random) -> int:
         with open(path, "a", encoding="utf-8") as fh:
             fh.write(f"\nNachtrag {time.time_ns()}: Änderung für den Benchmark.\n")
     return len(chosen)
+
+
+def forget_statistics(index: Path) -> None:
+    """Make the next run align in full, as one does after 5 % of the files changed."""
+    current = (index / "CURRENT").read_text(encoding="utf-8").strip()
+    (index / current / ALIGN_STATE_FILE).unlink(missing_ok=True)
 
 
 def delete(files: list[Path], share: float, rng: random.Random) -> int:
@@ -99,6 +109,10 @@ def main() -> None:
         scenarios = (
             ("no-op", lambda: 0),
             ("1 % of files changed", lambda: change(files, 0.01, rng)),
+            (
+                "1 % changed, full alignment (after 5 % of changes)",
+                lambda: (change(files, 0.01, rng), forget_statistics(index)),
+            ),
             ("1 % of files deleted", lambda: delete(files, 0.01, rng)),
         )
         for label, mutate in scenarios:
