@@ -161,15 +161,15 @@ def align(
 
 
 def with_profiles(docs: Sequence[AlignDoc], load) -> list[AlignDoc]:
-    """`docs` with every profile at hand (a full alignment needs them all), read at once."""
+    """`docs` with every profile at hand (a full alignment needs them all), read at once.
+
+    Raises LookupError when one cannot be read: the caller reads that text instead.
+    """
     missing = [d.profile_ref for d in docs if d.features is None and d.profile_ref]
     found = load(missing) if missing and load else {}
-    return [
-        replace(d, features=found[d.profile_ref])
-        if d.features is None and d.profile_ref in found
-        else d
-        for d in docs
-    ]
+    if len(found) < len(set(missing)):
+        raise LookupError(f"{len(set(missing)) - len(found)} kept profiles could not be read")
+    return [replace(d, features=found.get(d.profile_ref, d.features)) for d in docs]
 
 
 # -- scoring -------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 import csv
 import json
 import shutil
+import sqlite3
 import subprocess
 import sys
 
@@ -272,3 +273,24 @@ def test_incremental_alignments_link_what_aligning_from_scratch_links(tmp_path, 
     assert ids["c010.html"] not in store.translations()["links"].get(ids["c011.html"], {})
     archive.index(jobs=1, full=True)
     assert store.align_state(store.root / store.current_name()).changed == 0
+
+
+def test_an_unreadable_kept_profile_is_made_again_from_the_text(tmp_path):
+    """The aligner's keyed file loses an entry: the run reads that text from the index."""
+    names = [f"c0{n}.html" for n in range(10, 16)]
+    docs, archive = chapters(tmp_path, names)
+    before = linked_pairs(archive.store.translations())
+    kept = archive.store.align_profiles()
+    kept.keep_only(sorted(kept.keys())[1:])  # one profile gone
+    with open(docs / "c013.html", "a", encoding="utf-8") as fh:
+        fh.write("\n<p>Une phrase ajoutée pour le test.</p>\n")
+    archive.index(jobs=1)
+    assert linked_pairs(archive.store.translations()) == before
+    assert len(archive.store.align_profiles().keys()) == len(names)
+    # A damaged entry: its key is there, its value cannot be read.
+    with sqlite3.connect(kept.path) as db:
+        db.execute("UPDATE entries SET value = ? WHERE key = ?", (b"torn", min(kept.keys())))
+    with open(docs / "c013.html", "a", encoding="utf-8") as fh:
+        fh.write("\n<p>Encore une phrase.</p>\n")
+    archive.index(jobs=1)
+    assert linked_pairs(archive.store.translations()) == before
