@@ -450,7 +450,37 @@ def cached_run(dataset: Dataset) -> dict:
     return {"profiles": profiling, "cached": time.perf_counter() - started}
 
 
-def print_tables(results: list[tuple[dict, dict]], scale: dict | None) -> None:
+def incremental_run(dataset: Dataset, share: float = 0.01, seed: int = 11) -> dict:
+    """A nightly run's translations step: `share` of the documents changed (each loses its
+    last paragraph) since the last full alignment. Aligned from the kept state (the
+    statistics of that alignment, indexer/align_update.py) and in full, with fresh
+    statistics: seconds, precision and recall of each, and how many linked pairs differ.
+    """
+    kept = [replace(d, text="", features=features_of(d), key=f"{d.id}@1") for d in dataset.docs]
+    first = align(kept)
+    rng = random.Random(seed)
+    changed = set(rng.sample(range(len(kept)), int(share * len(kept))))
+    later = list(kept)
+    for k in changed:
+        d = dataset.docs[k]
+        text = "\n\n".join(d.text.split("\n\n")[:-1]) or d.text
+        later[k] = replace(d, text="", features=features_of(replace(d, text=text)), key=f"{d.id}@2")
+    timed = {}
+    for name, state in (("incremental", first.state), ("full", None)):
+        started = time.perf_counter()
+        alignment = align(later, kept=state)
+        seconds = time.perf_counter() - started
+        found = predicted_pairs(alignment)
+        truth = truth_pairs(dataset)
+        counts = Counts(len(found & truth), len(found - truth), len(truth - found))
+        timed[name] = {"seconds": seconds, "counts": counts, "found": found}
+    differ = timed["incremental"]["found"] ^ timed["full"]["found"]
+    return {"changed": len(changed), "differ": len(differ), **timed}
+
+
+def print_tables(
+    results: list[tuple[dict, dict]], scale: dict | None, nightly: dict | None = None
+) -> None:
     print("### Per source\n")
     print(
         "| source | role | variant | documents | true pairs | precision | recall | F1 "
@@ -488,6 +518,19 @@ def print_tables(results: list[tuple[dict, dict]], scale: dict | None) -> None:
             f"profiling every document alone {scale['cached']['profiles']:.1f} s; align() with "
             f"the profiles kept from an earlier run {scale['cached']['cached']:.1f} s."
         )
+    if nightly:
+        print(
+            f"\n### {nightly['changed']:,} of {scale['docs']:,} documents changed "
+            "(profiles kept; align() only)\n\n"
+            "| alignment | seconds | precision | recall | F1 |\n|---|---:|---:|---:|---:|"
+        )
+        for name in ("incremental", "full"):
+            c = nightly[name]["counts"]
+            print(
+                f"| {name} | {nightly[name]['seconds']:.2f} | {fmt(c.precision)} "
+                f"| {fmt(c.recall)} | {fmt(c.f1)} |"
+            )
+        print(f"\nLinked pairs that differ between the two: {nightly['differ']:,}.")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -511,12 +554,13 @@ def main(argv: list[str] | None = None) -> int:
             for result in pair:
                 print(f"## {result['dataset'].name}")
                 show_errors(result)
-    scale = None
+    scale = nightly = None
     if not args.no_scale:
         big = synthetic(datasets, SCALE)
         scale = evaluate(big)
         scale["cached"] = cached_run(big)
-    print_tables(results, scale)
+        nightly = incremental_run(big)
+    print_tables(results, scale, nightly)
     return 0
 
 
