@@ -6,6 +6,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from webtest import TestApp
@@ -191,20 +192,24 @@ def aligned_from_scratch(archive) -> dict:
     )
 
 
-def test_reindexing_after_changes_gives_what_aligning_from_scratch_gives(tmp_path):
-    names = [f"c0{n}.html" for n in range(10, 25)]
-    docs, archive = chapters(tmp_path, names)
-    store = archive.store
-    assert store.translations() == aligned_from_scratch(archive)
+def chapter_changes(docs: Path) -> list:
+    """One change at a time to the FAQ chapters: an edit, a deletion, a new file, a rejection."""
     french = (docs / "c012.html").read_text("utf-8")
-    changes = [
+    return [
         # the French version loses its second half: its length, shape and spread change
         lambda: (docs / "c012.html").write_text(french[: len(french) // 2], "utf-8"),
         lambda: (docs / "c014.html").unlink(),
         lambda: shutil.copy(require_corpus() / "files" / "c025.html", docs / "c025.html"),
         lambda: (docs / "c011.html.toml").write_text('not_translations = ["c010.html"]\n', "utf-8"),
     ]
-    for change in changes:
+
+
+def test_reindexing_after_changes_gives_what_aligning_from_scratch_gives(tmp_path):
+    names = [f"c0{n}.html" for n in range(10, 25)]
+    docs, archive = chapters(tmp_path, names)
+    store = archive.store
+    assert store.translations() == aligned_from_scratch(archive)
+    for change in chapter_changes(docs):
         change()
         report = archive.index(jobs=1)
         assert report.added + report.updated + report.removed == 1
@@ -256,13 +261,7 @@ def test_incremental_alignments_link_what_aligning_from_scratch_links(tmp_path, 
     docs, archive = chapters(tmp_path, names)
     store = archive.store
     french = (docs / "c012.html").read_text("utf-8")
-    changes = [
-        lambda: (docs / "c012.html").write_text(french[: len(french) // 2], "utf-8"),
-        lambda: (docs / "c014.html").unlink(),
-        lambda: shutil.copy(require_corpus() / "files" / "c025.html", docs / "c025.html"),
-        lambda: (docs / "c011.html.toml").write_text('not_translations = ["c010.html"]\n', "utf-8"),
-        lambda: (docs / "c012.html").write_text(french, "utf-8"),
-    ]
+    changes = [*chapter_changes(docs), lambda: (docs / "c012.html").write_text(french, "utf-8")]
     for number, change in enumerate(changes, start=1):
         change()
         archive.index(jobs=1)
