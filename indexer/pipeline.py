@@ -29,9 +29,11 @@ from indexer.detect import detect_segments, document_languages, load_profiles, o
 from indexer.extract import OcrOptions, extract, supported_suffixes
 from indexer.names import kind_from_path, name_group
 from indexer.plan import confirm, plan, restamped
+from indexer.report import TIMING, RunReport
 from indexer.scan import scan, sha256_of
 from indexer.sidecar import Sidecar, SidecarError, read_sidecar
 from indexer.textcache import TextCache
+from indexer.unchanged import holdings
 
 #: Commit after this many changed documents, so a killed run keeps most of its work. Not
 #: in a rebuild: its generation is published whole or pruned by the next run, and each
@@ -82,51 +84,6 @@ class Ready:
     #: The translation aligner's profile of the document (`grouping.profile_key`, profile):
     #: made here, in parallel, rather than in the parent after the last file.
     profile: tuple[str, Profile] | None = None
-
-
-@dataclass
-class RunReport:
-    added: int = 0
-    updated: int = 0
-    removed: int = 0
-    unchanged: int = 0
-    touched: int = 0
-    failed: list[Failure] = field(default_factory=list)
-    warnings: list[Failure] = field(default_factory=list)
-    unsupported: list[str] = field(default_factory=list)
-    skipped: list[Failure] = field(default_factory=list)
-    seconds: float = 0.0
-    full: bool = False
-    generation: str = ""
-    finished: str = ""
-    #: Where the time went (seconds summed over workers for extract/detect), and how much text.
-    timing: dict = field(default_factory=dict)
-    notices: list[str] = field(default_factory=list)  # one-line remarks, e.g. OCR is off
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed and not self.warnings
-
-    def to_dict(self) -> dict:
-        return {
-            "added": self.added,
-            "updated": self.updated,
-            "removed": self.removed,
-            "unchanged": self.unchanged,
-            "touched": self.touched,
-            "failed": [
-                {"path": f.path, "reason": f.reason, "detail": f.detail} for f in self.failed
-            ],
-            "warnings": [{"path": f.path, "reason": f.reason} for f in self.warnings],
-            "unsupported": self.unsupported,
-            "skipped": [{"path": f.path, "reason": f.reason} for f in self.skipped],
-            "seconds": round(self.seconds, 3),
-            "full": self.full,
-            "generation": self.generation,
-            "finished": self.finished,
-            "timing": {k: round(v, 3) for k, v in self.timing.items()},
-            "notices": self.notices,
-        }
 
 
 def analyse(path: Path, ocr: OcrOptions | None = None, cache: TextCache | None = None) -> Analysed:
@@ -265,6 +222,11 @@ def run(
             with _collector_paused():
                 _regroup(store, ix, gen, previous, options.full, fresh)
             report.timing["grouping"] = time.perf_counter() - started_grouping
+        indexed_now = restamped(
+            store.fingerprints(ix),
+            {p: Fingerprint.decode(f) for p, f in store.restamps(gen).items()},
+        )
+        store.write_holdings(gen, holdings(indexed_now, store.translations_file(gen).exists()))
         if rebuilding:
             store.publish(gen)
             store.prune()
@@ -396,9 +358,7 @@ def _apply(
     to_extract = sorted(steps.add + update, key=lambda p: (-found.files[p].size, p))
     jobs = options.jobs or os.cpu_count() or 1
 
-    timing = dict.fromkeys(
-        ("extract", "detect", "analyse", "write", "pages", "text_mb", "cached"), 0.0
-    )
+    timing = dict.fromkeys(TIMING, 0.0)
     report.timing = timing
     with batch(ix) as writer:
         for path in steps.remove:
