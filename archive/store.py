@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from archive.collector import collector_paused
 from archive.document import Document, Fingerprint
 from archive.errors import ArchiveError, IndexLocked, IndexMissing, SchemaMismatch
 from archive.schema import settings
@@ -421,7 +422,7 @@ class Batch:
 
     def checkpoint(self) -> None:
         """Commit what is done so far and go on: a killed long run keeps its progress."""
-        self._writer.commit()
+        self.commit()
         self._writer = self._ix.writer(**writer_options())
         self.count = 0
 
@@ -466,7 +467,10 @@ class Batch:
         self.count += 1
 
     def commit(self) -> None:
-        self._writer.commit()
+        """Whoosh writes the segment from a tuple per posting (108,000 for the 45-file
+        corpus), none in a cycle: the collector walking them was a tenth of the commit."""
+        with collector_paused():
+            self._writer.commit()
 
     def cancel(self) -> None:
         self._writer.cancel()

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from archive.collector import collector_paused
 from archive.compounds import keep_vocabulary_in
 from archive.document import Document, Failure, Fingerprint, Segment
 from archive.errors import ConfigError, ExtractionError
@@ -219,7 +220,7 @@ def run(
             TextCache(text_dir).prune(live)
         if changed or not store.translations_file(gen).exists():
             started_grouping = time.perf_counter()
-            with _collector_paused():
+            with collector_paused():
                 _regroup(store, ix, gen, previous, options.full, fresh)
             report.timing["grouping"] = time.perf_counter() - started_grouping
         indexed_now = restamped(
@@ -280,23 +281,6 @@ def _regroup(
     texts_left_out = {d.path: (stamps[d.path], replace(d, segments=[])) for d in docs}
     store.write_align_documents(gen, texts_left_out)
     store.write_pair_memo(gen, memo)
-
-
-@contextlib.contextmanager
-def _collector_paused():
-    """Python's cycle collector off for a while, on again after (whatever happens).
-
-    The alignment loads every profile and builds millions of candidate pairs, none of
-    them in a reference cycle; the collector walked them again and again (a quarter
-    of the alignment's time at 10,000 documents). Reference counting still frees them.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @contextlib.contextmanager
@@ -390,7 +374,7 @@ def _apply(
         worker = _analyse_under(
             documents, ocr_dir, options.timeout, found.files, writer.prepare, cache
         )
-        with _collector_paused():  # langdetect's profiles alone are 87,000 lists
+        with collector_paused():  # langdetect's profiles alone are 87,000 lists
             if to_extract:
                 load_profiles()  # once here, shared by the forked workers instead of once each
             if len(to_extract) > jobs:
