@@ -3,7 +3,8 @@
 Layout of the index folder::
 
     CURRENT          name of the generation that serves searches (replaced atomically)
-    gen-000001/      a Whoosh index plus settings.json (schema version, languages)
+    gen-000001/      a Whoosh index plus settings.json (schema version, languages) and
+                     holdings.json (what it holds, for runs with nothing to do)
     write.lock       held (flock) by the one indexing run; the kernel frees it if the run dies
     last-run.json    summary of the last indexing run, for `archive status`
 
