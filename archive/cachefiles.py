@@ -1,9 +1,10 @@
 """Cache files: written whole or not at all, never worth failing for, pruned by name.
 
 The OCR cache, the text cache and the kept compound vocabulary all keep derived data
-beside the index. Several worker processes may write the same entry at once (same
-content), and a killed worker may leave a temporary file behind; readers must never
-see half an entry, and a cache that cannot be written is simply not written.
+beside the index (the vocabulary also in the user's cache folder, `user_folder`).
+Several worker processes may write the same entry at once (same content), and a
+killed worker may leave a temporary file behind; readers must never see half an
+entry, and a cache that cannot be written is simply not written.
 """
 
 from __future__ import annotations
@@ -18,6 +19,19 @@ from pathlib import Path
 #: Temporary files start with this; `prune` removes those older than STALE_SECONDS.
 TEMPORARY = ".tmp-"
 STALE_SECONDS = 3600
+
+
+def user_folder() -> Path | None:
+    """This user's cache folder for the archive (`$XDG_CACHE_HOME/archive`, else
+    `~/.cache/archive`), for data every index of this user can share; None when the
+    environment names no usable home. It may still turn out unwritable: `keep` skips it."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):  # unset, or relative (which the XDG spec says to ignore)
+        home = os.path.expanduser("~")
+        if not os.path.isabs(home):
+            return None
+        base = os.path.join(home, ".cache")
+    return Path(base) / "archive"
 
 
 def keep(target: Path, data: bytes) -> None:

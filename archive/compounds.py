@@ -33,7 +33,7 @@ NOT_PARTS = frozenset(
 
 
 #: Where the vocabulary is kept between runs (the indexer sets its text-cache folder);
-#: None: each process builds it (0.35 s, every indexing run that reads a file).
+#: the user's cache folder is tried after it (see `_kept_paths`).
 _kept_in: Path | None = None
 
 
@@ -50,32 +50,37 @@ def keep_vocabulary_in(folder: Path | None) -> None:
 def vocabulary() -> frozenset[str]:
     """Folded German words that may be parts of a compound (loaded once, on first use).
 
-    From the kept copy when there is one (see `keep_vocabulary_in`): loading it takes
-    20 ms, building it 0.35 s.
+    From a kept copy when there is one (see `_kept_paths`): loading it takes 20 ms,
+    building it 0.35 s.
     """
-    kept = _kept_path()
-    if kept is not None:
-        with contextlib.suppress(Exception):  # missing or damaged: build it again
+    places = _kept_paths()
+    for kept in places:
+        with contextlib.suppress(Exception):  # missing or damaged: try the next, or build
             words = pickle.loads(kept.read_bytes())
             if isinstance(words, frozenset):
                 return words
     words = _build_vocabulary()
-    if kept is not None:
-        cachefiles.keep(kept, pickle.dumps(words, protocol=pickle.HIGHEST_PROTOCOL))
+    data = pickle.dumps(words, protocol=pickle.HIGHEST_PROTOCOL)
+    for kept in places:
+        cachefiles.keep(kept, data)
     return words
 
 
-def _kept_path() -> Path | None:
-    """The kept copy's file: named by what the vocabulary is made of, so a new word list,
-    a new setting or new folding code never reads an old one."""
-    if _kept_in is None:
-        return None
+def _kept_paths() -> list[Path]:
+    """Where kept copies are: the index folder's (see `keep_vocabulary_in`), then the user's
+    cache folder, which a new index folder reuses (a --full rebuild into an empty folder
+    otherwise built it first, serially, before the workers start).
+
+    The file is named by what the vocabulary is made of (wordfreq's version and our
+    code), so a new word list, a new setting or new folding code never reads an old one.
+    """
     from importlib.metadata import version
 
     digest = hashlib.sha256(version("wordfreq").encode())
     for module in ("compounds.py", "analysis.py"):
         digest.update(Path(__file__).with_name(module).read_bytes())
-    return _kept_in / f"compounds-{digest.hexdigest()[:12]}.pickle"
+    name = f"compounds-{digest.hexdigest()[:12]}.pickle"
+    return [folder / name for folder in (_kept_in, cachefiles.user_folder()) if folder]
 
 
 def _build_vocabulary() -> frozenset[str]:

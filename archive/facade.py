@@ -81,8 +81,18 @@ class Archive:
         ocr: bool = True,
         progress=None,
     ):
-        """Bring the index up to date (see indexer.pipeline); returns a RunReport."""
-        from indexer.pipeline import RunOptions, run  # the indexer builds on this package
+        """Bring the index up to date (see indexer.pipeline); returns a RunReport.
+
+        Most runs find nothing changed: that is told first, without loading the indexer
+        or opening the index (indexer/unchanged.py).
+        """
+        if not full:
+            from indexer.unchanged import unchanged_run  # the indexer builds on this package
+
+            report = unchanged_run(self.store, self.documents, wait=wait)
+            if report is not None:
+                return report
+        from indexer.pipeline import RunOptions, run
 
         options = RunOptions(
             full=full, jobs=jobs, wait=wait, timeout=timeout, memory_mb=memory_mb, ocr=ocr
@@ -98,8 +108,11 @@ class Archive:
         return self.store.exists()
 
     def check_index(self) -> None:
-        """Raise IndexMissing or SchemaMismatch unless the index can serve searches."""
-        self.store.open_index()
+        """Raise IndexMissing or SchemaMismatch unless this version can use the index.
+
+        Its settings file tells, without loading Whoosh: a run with nothing to do never does.
+        """
+        self.store.check()
 
     # -- reading ------------------------------------------------------------------
 

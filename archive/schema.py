@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from whoosh.fields import ID, KEYWORD, STORED, Schema
+from typing import TYPE_CHECKING
 
-from archive.analysis import language_analyzer, neutral_analyzer, vocabulary_analyzer
-from archive.fields import Text
 from archive.languages import LANGUAGES, OTHER
+
+if TYPE_CHECKING:
+    from whoosh.fields import Schema
 
 #: Bump whenever fields or analyzers change: an index with another version asks for --full.
 SCHEMA_VERSION = 6
@@ -33,6 +34,11 @@ def build_schema() -> Schema:
     Each language's fields use that language's analyzer, so a query in that
     field goes through the analyzer that indexed the text.
     """
+    from whoosh.fields import ID, KEYWORD, STORED, Schema
+
+    from archive.analysis import language_analyzer, neutral_analyzer, vocabulary_analyzer
+    from archive.fields import Text
+
     fields = {
         "id": ID(stored=True, unique=True),
         "path": ID(stored=True, unique=True, sortable=True),

@@ -3,7 +3,8 @@
 Layout of the index folder::
 
     CURRENT          name of the generation that serves searches (replaced atomically)
-    gen-000001/      a Whoosh index plus settings.json (schema version, languages)
+    gen-000001/      a Whoosh index plus settings.json (schema version, languages) and
+                     holdings.json (what it holds, for runs with nothing to do)
     write.lock       held (flock) by the one indexing run; the kernel frees it if the run dies
     last-run.json    summary of the last indexing run, for `archive status`
     ocr-cache/, text-cache/, align-profiles.sqlite
@@ -25,17 +26,17 @@ import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from whoosh import index as whoosh_index
-from whoosh.query import Term
-
-from archive.codec import ArchiveCodec
+from archive.collector import collector_paused
 from archive.document import Document, Fingerprint
 from archive.errors import ArchiveError, IndexLocked, IndexMissing, SchemaMismatch
-from archive.keyed import KeyedValues
-from archive.prepared import Prepared, accepts, prepare, warm
-from archive.records import failure_fields, from_stored, to_fields
-from archive.schema import build_schema, settings
+from archive.schema import settings
+
+if TYPE_CHECKING:  # Whoosh and what builds on it load when an index is opened, not before:
+    from archive.keyed import KeyedValues
+    from archive.prepared import Prepared  # a run with nothing to do never opens it
+
 
 SETTINGS_FILE = "settings.json"
 CURRENT_FILE = "CURRENT"
@@ -49,15 +50,22 @@ PROFILES_DB = "align-profiles.sqlite"  # the aligner's per-document evidence, by
 ALIGN_DOCUMENTS_FILE = "align-documents.pickle"  # what it reads of each document, no text
 PAIR_MEMO_FILE = "align-pairs.pickle"  # the aligner's factors of scored pairs, by content
 ALIGN_STATE_FILE = "align-state.pickle"  # what an incremental alignment starts from
+HOLDINGS_FILE = "holdings.json"  # what the generation holds, for runs with nothing to do
 GEN_PREFIX = "gen-"
 WRITER_MEMORY_MB = 256
-#: Segments as separate files, not one compound file: Whoosh-Reloaded reads a compound
-#: segment through a BytesIO copy, so every open searcher (one per web server thread)
-#: held a private copy of the postings: 6.4 GB for 8 threads at 100,000 documents.
-#: Separate files are read through the operating system's page cache, shared by all.
-#: The codec stores posting blocks as arrays that ranking reads without unpickling
-#: (archive/codec.py).
-WRITER_OPTIONS = {"limitmb": WRITER_MEMORY_MB, "compound": False, "codec": ArchiveCodec()}
+
+
+def writer_options() -> dict:
+    """Segments as separate files, not one compound file: Whoosh-Reloaded reads a compound
+    segment through a BytesIO copy, so every open searcher (one per web server thread)
+    held a private copy of the postings: 6.4 GB for 8 threads at 100,000 documents.
+    Separate files are read through the operating system's page cache, shared by all.
+    The codec stores posting blocks as arrays that ranking reads without unpickling
+    (archive/codec.py).
+    """
+    from archive.codec import ArchiveCodec
+
+    return {"limitmb": WRITER_MEMORY_MB, "compound": False, "codec": ArchiveCodec()}
 
 
 def write_atomically(path: Path, text: str | bytes) -> None:
@@ -98,8 +106,19 @@ class IndexStore:
             return []
         return sorted(p for p in self.root.iterdir() if p.name.startswith(GEN_PREFIX))
 
+    def check(self) -> str:
+        """The current generation's name; IndexMissing or SchemaMismatch unless it was
+        built by this version of the archive (read from its settings file, not opened)."""
+        name = self.current_name()
+        if not name or not (self.root / name).is_dir():
+            raise IndexMissing(f"no index in {self.root}; run `archive index` first")
+        check_settings(self.root / name)
+        return name
+
     def open_index(self):
         """The Whoosh index of the current generation, checked against our schema version."""
+        from whoosh import index as whoosh_index
+
         name = self.current_name()
         if not name or not (self.root / name).is_dir():
             raise IndexMissing(f"no index in {self.root}; run `archive index` first")
@@ -114,6 +133,10 @@ class IndexStore:
 
     def new_generation(self) -> Path:
         """An empty index in a fresh generation folder (call with the write lock held)."""
+        from whoosh import index as whoosh_index
+
+        from archive.schema import build_schema
+
         self.root.mkdir(parents=True, exist_ok=True)
         numbers = [int(p.name[len(GEN_PREFIX) :]) for p in self.generations()]
         gen = self.root / f"{GEN_PREFIX}{max(numbers, default=0) + 1:06d}"
@@ -124,6 +147,8 @@ class IndexStore:
 
     def open_generation(self, gen: Path):
         """The Whoosh index in `gen` (a new one, not yet published)."""
+        from whoosh import index as whoosh_index
+
         check_settings(gen)
         return whoosh_index.open_dir(str(gen))
 
@@ -212,6 +237,8 @@ class IndexStore:
 
     def documents(self, ix) -> list[Document]:
         """Every indexed document (for whole-archive work such as automatic grouping)."""
+        from archive.records import from_stored
+
         with ix.searcher() as searcher:
             return [from_stored(f) for f in searcher.documents(state="ok")]
 
@@ -221,6 +248,8 @@ class IndexStore:
         Each stored record holds the whole text, so a run that changed a few files reads
         those, not the archive; past a quarter of it one pass over all is cheaper.
         """
+        from archive.records import from_stored
+
         wanted = set(paths)
         with ix.searcher() as searcher:
             if len(wanted) * 4 > searcher.doc_count():
@@ -256,6 +285,8 @@ class IndexStore:
         they sit beside the generations, for a --full rebuild too. A missing or
         unreadable entry only costs that work again.
         """
+        from archive.keyed import KeyedValues  # sqlite3: only for the translations step
+
         return KeyedValues(self.root / PROFILES_DB)
 
     def align_documents(self, gen: Path | None) -> dict:
@@ -308,6 +339,37 @@ class IndexStore:
         self._translations = (stamp, data)
         return data
 
+    # -- what the index holds, for runs with nothing to do ------------------------------
+
+    def write_holdings(self, gen: Path, files: dict[str, str] | None) -> None:
+        """Record what the index in `gen` holds (path -> encoded fingerprint, as the next run
+        would read it), with the state of the generation's files; None removes the record.
+
+        Call last in a run, with the write lock held (indexer/unchanged.py reads it).
+        """
+        if files is None:
+            (gen / HOLDINGS_FILE).unlink(missing_ok=True)
+            return
+        data = {"generation": gen.name, "witness": _witness(gen), "files": files}
+        write_atomically(gen / HOLDINGS_FILE, json.dumps(data, ensure_ascii=False))
+
+    def holdings(self) -> dict[str, str] | None:
+        """What the current generation holds, as the last run recorded it; None unless the
+        record is certainly still true: it names the current generation, and no file of
+        that generation changed since it was written (a commit, restamps, translations)."""
+        name = self.current_name()
+        if not name:
+            return None
+        gen = self.root / name
+        try:
+            data = json.loads((gen / HOLDINGS_FILE).read_text(encoding="utf-8"))
+            if data["generation"] == name and data["witness"] == _witness(gen):
+                files = data["files"]
+                return files if isinstance(files, dict) else None
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # none, damaged or from another version: the normal run decides
+        return None
+
     # -- run summary -----------------------------------------------------------------
 
     def write_last_run(self, summary: dict) -> None:
@@ -324,6 +386,19 @@ class IndexStore:
         if not name:
             return 0
         return sum(p.stat().st_size for p in (self.root / name).iterdir() if p.is_file())
+
+
+def _witness(gen: Path) -> list[list]:
+    """Name, size, modification time and inode of each file in `gen` but the holdings
+    record: any commit (Whoosh writes a new table of contents each time) or rewritten
+    file of ours changes it."""
+    entries = []
+    with os.scandir(gen) as found:
+        for entry in found:
+            if entry.name != HOLDINGS_FILE and entry.is_file(follow_symlinks=False):
+                st = entry.stat(follow_symlinks=False)
+                entries.append([entry.name, st.st_size, st.st_mtime_ns, st.st_ino])
+    return sorted(entries)
 
 
 def _read_pickle(path: Path):
@@ -355,13 +430,13 @@ class Batch:
 
     def __init__(self, ix):
         self._ix = ix
-        self._writer = ix.writer(**WRITER_OPTIONS)
+        self._writer = ix.writer(**writer_options())
         self.count = 0
 
     def checkpoint(self) -> None:
         """Commit what is done so far and go on: a killed long run keeps its progress."""
-        self._writer.commit()
-        self._writer = self._ix.writer(**WRITER_OPTIONS)
+        self.commit()
+        self._writer = self._ix.writer(**writer_options())
         self.count = 0
 
     def prepare(self, doc: Document) -> Prepared:
@@ -370,14 +445,21 @@ class Batch:
         The writer's schema, not `ix.schema`: that one is read from disk on every access,
         with new analyzers whose stemmers and caches start cold.
         """
+        from archive.prepared import prepare
+
         return prepare(self._writer.schema, doc)
 
     def load_analyzers(self) -> None:
         """Load what the analyzers read on first use, before the workers are forked."""
+        from archive.prepared import warm
+
         warm()
 
     def upsert(self, doc: Document | Prepared) -> None:
         """Write `doc`; a `Prepared` one was analysed by a worker (archive/prepared.py)."""
+        from archive.prepared import Prepared, accepts
+        from archive.records import to_fields
+
         if not isinstance(doc, Prepared):
             fields = to_fields(doc)
         elif accepts(self._writer.schema, doc):
@@ -388,6 +470,8 @@ class Batch:
         self.count += 1
 
     def fail(self, path: str, fingerprint: Fingerprint, reason: str, retry: bool = False) -> None:
+        from archive.records import failure_fields
+
         self._writer.update_document(**failure_fields(path, fingerprint, reason, retry))
         self.count += 1
 
@@ -396,7 +480,10 @@ class Batch:
         self.count += 1
 
     def commit(self) -> None:
-        self._writer.commit()
+        """Whoosh writes the segment from a tuple per posting (108,000 for the 45-file
+        corpus), none in a cycle: the collector walking them was a tenth of the commit."""
+        with collector_paused():
+            self._writer.commit()
 
     def cancel(self) -> None:
         self._writer.cancel()
@@ -416,6 +503,8 @@ def batch(ix) -> Iterator[Batch]:
 
 def ok_only():
     """The filter every search uses: failed files live in the index but are not documents."""
+    from whoosh.query import Term
+
     return Term("state", "ok")
 
 

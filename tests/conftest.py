@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -19,6 +20,20 @@ def require_corpus() -> Path:
     if not (CORPUS / "files").is_dir():
         pytest.skip(f"the shared corpus is not beside the repository ({CORPUS})")
     return CORPUS
+
+
+@pytest.fixture(scope="session", autouse=True)
+def user_cache_folder(tmp_path_factory) -> Path:
+    """A cache folder of the test session's own: tests neither read the caches of the
+    user running them nor leave theirs behind (CI starts from a clean machine)."""
+    folder = tmp_path_factory.mktemp("user-cache")
+    before = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(folder)
+    yield folder
+    if before is None:
+        del os.environ["XDG_CACHE_HOME"]
+    else:
+        os.environ["XDG_CACHE_HOME"] = before
 
 
 @pytest.fixture(scope="session")

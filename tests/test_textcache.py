@@ -94,6 +94,7 @@ def test_the_compound_vocabulary_is_kept_and_read_back(tmp_path, monkeypatch):
     import archive.compounds as compounds
 
     built = compounds._build_vocabulary()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "no-user-cache-yet"))
     monkeypatch.setattr(compounds, "_kept_in", tmp_path)
     compounds.vocabulary.cache_clear()
     try:
@@ -107,3 +108,52 @@ def test_the_compound_vocabulary_is_kept_and_read_back(tmp_path, monkeypatch):
         assert compounds.vocabulary() == built
     finally:
         compounds.vocabulary.cache_clear()
+
+
+def test_a_new_index_folder_reuses_the_vocabulary_kept_in_the_user_cache(tmp_path, monkeypatch):
+    """A --full rebuild into a fresh folder built it anew, before the workers could start."""
+    import archive.compounds as compounds
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(compounds, "_build_vocabulary", lambda: frozenset({"haus", "tür"}))
+    monkeypatch.setattr(compounds, "_kept_in", tmp_path / "first-index" / "text-cache")
+    compounds.vocabulary.cache_clear()
+    try:
+        assert compounds.vocabulary() == frozenset({"haus", "tür"})
+        assert list((tmp_path / "cache" / "archive").glob("compounds-*.pickle"))
+
+        def not_again():
+            raise AssertionError("built again although the user cache holds it")
+
+        monkeypatch.setattr(compounds, "_build_vocabulary", not_again)
+        monkeypatch.setattr(compounds, "_kept_in", tmp_path / "second-index" / "text-cache")
+        compounds.vocabulary.cache_clear()
+        assert compounds.vocabulary() == frozenset({"haus", "tür"})
+    finally:
+        compounds.vocabulary.cache_clear()
+
+
+def test_an_unusable_user_cache_folder_is_passed_over_in_silence(tmp_path, monkeypatch):
+    """Another user's home, a read-only one or none at all must not stop an indexing run."""
+    import archive.compounds as compounds
+
+    (tmp_path / "a-file").write_text("not a folder")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "a-file"))
+    monkeypatch.setattr(compounds, "_build_vocabulary", lambda: frozenset({"haus"}))
+    monkeypatch.setattr(compounds, "_kept_in", tmp_path / "index" / "text-cache")
+    compounds.vocabulary.cache_clear()
+    try:
+        assert compounds.vocabulary() == frozenset({"haus"})
+        assert list((tmp_path / "index" / "text-cache").glob("compounds-*.pickle"))
+    finally:
+        compounds.vocabulary.cache_clear()
+
+
+def test_the_user_cache_folder_follows_xdg_and_else_home(monkeypatch, tmp_path):
+    from archive.cachefiles import user_folder
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert user_folder() == tmp_path / "xdg" / "archive"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/is/ignored")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert user_folder() == tmp_path / "home" / ".cache" / "archive"
