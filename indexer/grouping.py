@@ -17,12 +17,11 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Container, MutableMapping, Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from archive.document import Document
-from indexer.align import AlignDoc, Link, align, drift, features_of, with_profiles
-from indexer.align_features import PROFILE_VERSION, Profile
+from indexer.align import AlignDoc, Link, align, drift, with_profiles
+from indexer.align_features import PROFILE_VERSION, Profile, profile
 from indexer.align_memo import PairMemo
 
 if TYPE_CHECKING:
@@ -42,28 +41,30 @@ def align_doc(
     it needs it (an incremental alignment needs few).
     """
     grouped = doc.group if doc.group_source in ("explicit", "name") else None
-    aligned = AlignDoc(
+    text, features, ref = doc.text, None, ""
+    if profiles is not None:
+        key = profile_key(doc)
+        features = profiles.get(key)
+        if features is None and key in stored:
+            ref = key
+        elif features is None:
+            features = profiles[key] = profile(doc.text, doc.title, doc.lang, tuple(doc.marks))
+        text = ""
+    return AlignDoc(
         id=doc.id,
         path=doc.path,
         lang=doc.lang,
-        text="" if profiles is not None else doc.text,
+        text=text,
         title=doc.title,
         pages=doc.pages,
         date=doc.source_date,
         mime=doc.mime,
         group=grouped,
         marks=tuple(doc.marks),
+        features=features,
         key=content_key(doc),
+        profile_ref=ref,
     )
-    if profiles is None:
-        return aligned
-    key = profile_key(doc)
-    cached = profiles.get(key)
-    if cached is None and key in stored:
-        return replace(aligned, profile_ref=key)
-    if cached is None:
-        cached = profiles[key] = features_of(replace(aligned, text=doc.text))
-    return replace(aligned, features=cached)
 
 
 def profile_key(doc: Document) -> str:

@@ -294,7 +294,9 @@ def _regroup(
     live = {profile_key(d) for d in docs}
     kept_profiles.put_many({k: v for k, v in profiles.items() if k in live and k not in stored})
     kept_profiles.keep_only(live)
-    texts_left_out = {d.path: (stamps[d.path], replace(d, segments=[])) for d in docs}
+    texts_left_out = {
+        d.path: (stamps[d.path], replace(d, segments=[]) if d.segments else d) for d in docs
+    }
     store.write_align_documents(gen, texts_left_out)
     store.write_pair_memo(gen, memo)
     store.write_align_state(gen, state)
@@ -393,11 +395,12 @@ def _apply(
             documents, ocr_dir, options.timeout, found.files, writer.prepare, cache
         )
         with collector_paused():  # langdetect's profiles alone are 87,000 lists
-            if to_extract:
-                load_profiles()  # once here, shared by the forked workers instead of once each
             if len(to_extract) > jobs:
-                # Likewise the analyzers' word lists, when there are more files than workers;
-                # for fewer, each worker loads what its text needs (English needs no compounds).
+                # With more files than workers, langdetect's profiles and the analyzers' word
+                # lists are loaded once here, before the fork, and shared; for fewer, each
+                # worker loads what its text needs (clear text needs no langdetect, English
+                # no compounds), at the same time as the others.
+                load_profiles()
                 loading = time.perf_counter()
                 writer.load_analyzers()
                 timing["analyse"] += time.perf_counter() - loading
