@@ -57,20 +57,17 @@ class KeyedValues:
                 with db:
                     db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?)", rows)
 
-    def keep_only(self, keys: Iterable[str]) -> int:
-        """Delete every entry whose key is not in `keys`; returns how many went."""
-        gone = 0
+    def keep_only(self, keys: Iterable[str], known: set[str] | None = None) -> int:
+        """Delete every entry whose key is not in `keys`; returns how many went.
+
+        `known`: the keys the file holds, when the caller has just read them (`keys()`).
+        """
+        dead = [(k,) for k in (self.keys() if known is None else known) - set(keys)]
         with self._connection() as db:
-            if db is not None:
+            if db is not None and dead:
                 with db:
-                    db.execute("CREATE TEMP TABLE live (key TEXT PRIMARY KEY)")
-                    db.executemany("INSERT OR IGNORE INTO live VALUES (?)", ((k,) for k in keys))
-                    deleted = db.execute(
-                        "DELETE FROM entries WHERE key NOT IN (SELECT key FROM live)"
-                    )
-                    db.execute("DROP TABLE live")
-                gone = deleted.rowcount
-        return gone
+                    db.executemany("DELETE FROM entries WHERE key = ?", dead)
+        return len(dead)
 
     def keys(self) -> set[str]:
         found: set[str] = set()

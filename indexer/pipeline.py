@@ -293,7 +293,7 @@ def _regroup(
     store.write_translations(gen, found)
     live = {profile_key(d) for d in docs}
     kept_profiles.put_many({k: v for k, v in profiles.items() if k in live and k not in stored})
-    kept_profiles.keep_only(live)
+    kept_profiles.keep_only(live, known=stored)
     texts_left_out = {
         d.path: (stamps[d.path], replace(d, segments=[]) if d.segments else d) for d in docs
     }
