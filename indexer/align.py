@@ -356,8 +356,7 @@ class _Scoring:
         Only rare features (in 2..max_df documents) count here; two documents already in
         groups are not paired (groups are never merged), nor are rejected pairs.
         """
-        w = self.weights
-        rare = w.matrix_of((w.df >= 2) & (w.df <= self.max_df) & w.weighted)
+        rare = self._rare()
         langs = np.array([d.lang for d in self.docs])
         found_i, found_j, found_dot = [], [], []
         codes = sorted(set(langs.tolist()))
@@ -377,8 +376,7 @@ class _Scoring:
 
     def candidates_of(self, rows: np.ndarray) -> Candidates:
         """The blocking pairs of the documents at `rows` only (incremental alignment)."""
-        w = self.weights
-        rare = w.matrix_of((w.df >= 2) & (w.df <= self.max_df) & w.weighted)
+        rare = self._rare()
         product = (rare[rows] @ rare.T).tocoo()
         i, j = rows[product.row], product.col.astype(np.int64)
         cross = self.lang_codes[i] != self.lang_codes[j]
@@ -387,6 +385,11 @@ class _Scoring:
         # A pair of two rows is found from both: kept once.
         _codes, first = np.unique(low * len(self.docs) + high, return_index=True)
         return self._allowed(low[first], high[first], dot[first])
+
+    def _rare(self):
+        """The weights of the features blocking proposes pairs on: in 2..max_df documents."""
+        w = self.weights
+        return w.matrix_of((w.df >= 2) & (w.df <= self.max_df) & w.weighted)
 
     def _allowed(self, i: np.ndarray, j: np.ndarray, dot: np.ndarray) -> Candidates:
         """Candidates without pairs of two grouped documents (groups are never merged) and
@@ -589,9 +592,6 @@ class _Profiles:
             prof = self.known[i]
         return prof
 
-    def __len__(self) -> int:
-        return len(self.known)
-
 
 class _Bags:
     """Each document's features (`_bag`) by position, made from its profile when asked."""
@@ -613,9 +613,6 @@ class _Bags:
         self.profiles.need(range(len(self.docs)))
         return (self[i] for i in range(len(self.docs)))
 
-    def __len__(self) -> int:
-        return len(self.docs)
-
 
 def _page_gap(a: int | None, b: int | None) -> float:
     """Page-count disagreement beyond what translation explains (one page, or 15%)."""
@@ -629,18 +626,8 @@ def score_pairs(
     docs: Sequence[AlignDoc], rejected: set[frozenset[str]] = frozenset()
 ) -> tuple[list[Pair], int]:
     """Every candidate pair with its confidence, best first, and how many pairs were scored."""
-    _scoring, pairs, scored = _score(docs, rejected)
+    _scoring, pairs, scored, _chosen = _score_all(docs, rejected)
     return pairs, scored
-
-
-def _score(
-    docs: Sequence[AlignDoc],
-    rejected: set[frozenset[str]],
-    memo: PairMemo | None = None,
-    stats: Statistics | None = None,
-) -> tuple[_Scoring, list[Pair], int]:
-    scoring, pairs, scored, _chosen = _score_all(docs, rejected, memo, stats)
-    return scoring, pairs, scored
 
 
 def _score_all(docs, rejected, memo=None, stats=None, at_least: float = 0.0):
@@ -751,8 +738,12 @@ def _pairs(
 def _sides(i: np.ndarray, j: np.ndarray, values: np.ndarray, langs: np.ndarray):
     """Each pair seen from both documents: (document, other, value, group of other language)."""
     rows, others = np.concatenate((i, j)), np.concatenate((j, i))
-    group = rows * (int(langs.max(initial=0)) + 1) + langs[others]
-    return rows, others, np.concatenate((values, values)), group
+    return rows, others, np.concatenate((values, values)), _groups(rows, others, langs)
+
+
+def _groups(rows: np.ndarray, others: np.ndarray, langs: np.ndarray) -> np.ndarray:
+    """One number per (document, language of the other document)."""
+    return rows * (int(langs.max(initial=0)) + 1) + langs[others]
 
 
 def _best_sides(
@@ -768,15 +759,6 @@ def _best_sides(
     _rows, others, vals, group = _sides(i, j, values, langs)
     order, _rank = _top_per_group(group, vals, others, k)
     return order
-
-
-def _best_per_side(
-    i: np.ndarray, j: np.ndarray, values: np.ndarray, langs: np.ndarray, k: int
-) -> np.ndarray:
-    """Positions of the pairs among the best `k` of either document in the other's language."""
-    if not len(i):
-        return np.zeros(0, dtype=np.int64)
-    return np.unique(_best_sides(i, j, values, langs, k) % len(i))
 
 
 def _rivals(i: np.ndarray, j: np.ndarray, scores: np.ndarray, langs: np.ndarray) -> np.ndarray:

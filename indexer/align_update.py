@@ -38,6 +38,7 @@ from indexer.align import (
     _bag,
     _by_id,
     _Frequencies,
+    _groups,
     _pairs,
     _Profiles,
     _scores,
@@ -164,8 +165,7 @@ def update(
     wanted[2 * len(found.i) :] = True
     side_row, side_other, side_dot = side_row[wanted], side_other[wanted], side_dot[wanted]
     cosine = side_dot / (scoring.norms[side_row] * scoring.norms[side_other])
-    langs = scoring.lang_codes
-    group = side_row * (int(langs.max(initial=0)) + 1) + langs[side_other]
+    group = _groups(side_row, side_other, scoring.lang_codes)
     best, _rank = _top_per_group(group, cosine, side_other, TOP_K)
     new_top = _Top(side_row[best], side_other[best], side_dot[best])
 

@@ -68,11 +68,6 @@ class Weights:
         from scipy import sparse
 
         self._sparse = sparse
-        cols = len(vocabulary.features)
-        if matrix.shape[1] != cols:  # rows kept from before new features had columns
-            matrix = sparse.csr_matrix(
-                (matrix.data, matrix.indices, matrix.indptr), (matrix.shape[0], cols)
-            )
         self.matrix = matrix
         self.vocabulary = vocabulary
         #: Documents holding each feature (columns in vocabulary order).

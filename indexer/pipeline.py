@@ -213,7 +213,8 @@ def run(
         )
         if touched or restamps:
             kept = {p: f for p, f in restamps.items() if p in unchanged}
-            store.write_restamps(gen, {p: f.encode() for p, f in {**kept, **touched}.items()})
+            restamps = {**kept, **touched}
+            store.write_restamps(gen, {p: f.encode() for p, f in restamps.items()})
         changed = report.added or report.updated or report.removed
         regrouping = changed or not store.translations_file(gen).exists()
         now = store.fingerprints(ix)
@@ -224,9 +225,7 @@ def run(
             with collector_paused():
                 _regroup(store, ix, gen, previous, options.full, fresh, now)
             report.timing["grouping"] = time.perf_counter() - started_grouping
-        indexed_now = restamped(
-            now, {p: Fingerprint.decode(f) for p, f in store.restamps(gen).items()}
-        )
+        indexed_now = restamped(now, restamps)
         store.write_holdings(gen, holdings(indexed_now, store.translations_file(gen).exists()))
         if rebuilding:
             store.publish(gen)
