@@ -17,6 +17,7 @@ from whoosh.analysis import Token
 from whoosh.highlight import HtmlFormatter
 from whoosh.searching import ResultsPage
 
+from archive.columns import whole_column
 from archive.docsets import Docs, DocSets
 from archive.document import Document, Translation
 from archive.errors import QueryError
@@ -190,7 +191,7 @@ class Searcher:
         return order[allowed.mask[order]][:limit].tolist()
 
     def _newest_order(self) -> np.ndarray:
-        dates = list(self.s.reader().column_reader("date"))
+        dates = whole_column(self.s.reader(), "date", "")
         _, rank = np.unique(np.array(dates, dtype=object), return_inverse=True)
         numbers = np.arange(len(dates))
         return np.lexsort((numbers, -rank.astype(np.int64)))

@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from archive.collector import collector_paused
+from archive.columns import whole_column
 from archive.document import Document, Fingerprint
 from archive.errors import ArchiveError, IndexLocked, IndexMissing, SchemaMismatch
 from archive.schema import settings
@@ -179,7 +179,10 @@ class IndexStore:
         # Earlier versions kept the aligner's profiles in each generation (now PROFILES_DB).
         stale_files += self.root.glob(f"{GEN_PREFIX}*/align-profiles.pickle")
         for stale in stale_files if self.root.is_dir() else []:
-            stale.unlink(missing_ok=True)
+            if stale.is_dir():  # a killed worker's scratch folder (archive/segments.py)
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
             removed.append(stale)
         return removed
 
@@ -230,7 +233,7 @@ class IndexStore:
                 return result
             # Each column read whole, in one pass (a lookup per document took twice as long).
             paths, prints, states = (
-                list(reader.column_reader(name)) for name in ("path", "fingerprint", "state")
+                whole_column(reader, name) for name in ("path", "fingerprint", "state")
             )
             for docnum in reader.all_doc_ids():
                 result[paths[docnum]] = (Fingerprint.decode(prints[docnum]), states[docnum])
@@ -432,13 +435,43 @@ class Batch:
     def __init__(self, ix):
         self._ix = ix
         self._writer = ix.writer(**writer_options())
+        self._adopted: list = []
         self.count = 0
 
     def checkpoint(self) -> None:
-        """Commit what is done so far and go on: a killed long run keeps its progress."""
-        self.commit()
+        """Commit what is done so far and go on: a killed long run keeps its progress.
+
+        Files of segments workers are still writing stay (only the last commit cleans up).
+        """
+        self.commit(clean=False)
         self._writer = self._ix.writer(**writer_options())
         self.count = 0
+
+    def worker_segment(self, seal_every: int = 0):
+        """A segment for each worker process to write its documents into (see
+        archive/segments.py); the worker hands it over sealed, to `adopt`."""
+        from archive.segments import WorkerSegment
+
+        return WorkerSegment(self._ix, seal_every)
+
+    def fields(self, doc: Document | Prepared) -> dict:
+        """What the index stores of `doc`; a `Prepared` one was analysed by a worker."""
+        from archive.prepared import Prepared, accepts
+        from archive.records import to_fields
+
+        if not isinstance(doc, Prepared):
+            return to_fields(doc)
+        if accepts(self._writer.schema, doc):
+            return doc.fields
+        return to_fields(doc.doc)  # an index written before its text fields took postings
+
+    def adopt(self, segment, replaced: list[str]) -> None:
+        """Add a worker's sealed segment at the next commit, and delete then the old
+        versions of the documents it holds new ones of (`replaced`)."""
+        for path in replaced:
+            self._writer.delete_by_term("path", path)
+        self._adopted.append(segment)
+        self.count += segment.doc_count_all()
 
     def prepare(self, doc: Document) -> Prepared:
         """`doc` analysed for this batch's index; runs in a worker, and only reads the schema.
@@ -458,16 +491,7 @@ class Batch:
 
     def upsert(self, doc: Document | Prepared) -> None:
         """Write `doc`; a `Prepared` one was analysed by a worker (archive/prepared.py)."""
-        from archive.prepared import Prepared, accepts
-        from archive.records import to_fields
-
-        if not isinstance(doc, Prepared):
-            fields = to_fields(doc)
-        elif accepts(self._writer.schema, doc):
-            fields = doc.fields
-        else:  # an index written before its text fields took postings ready-made
-            fields = to_fields(doc.doc)
-        self._writer.update_document(**fields)
+        self._writer.update_document(**self.fields(doc))
         self.count += 1
 
     def fail(self, path: str, fingerprint: Fingerprint, reason: str, retry: bool = False) -> None:
@@ -480,14 +504,19 @@ class Batch:
         self._writer.delete_by_term("path", path)
         self.count += 1
 
-    def commit(self) -> None:
+    def commit(self, clean: bool = True) -> None:
         """Whoosh writes the segment from a tuple per posting (108,000 for the 45-file
         corpus), none in a cycle: the collector walking them was a tenth of the commit."""
-        with collector_paused():
-            self._writer.commit()
+        from archive.segments import commit
+
+        adopted, self._adopted = self._adopted, []
+        commit(self._writer, adopted, clean)
 
     def cancel(self) -> None:
+        from archive.segments import remove_scratch
+
         self._writer.cancel()
+        remove_scratch(self._ix.storage.folder)
 
 
 @contextlib.contextmanager

@@ -12,6 +12,7 @@ import gc
 import hashlib
 import os
 import time
+from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -36,9 +37,10 @@ from indexer.sidecar import Sidecar, SidecarError, read_sidecar
 from indexer.textcache import TextCache
 from indexer.unchanged import holdings
 
-#: Commit after this many changed documents, so a killed run keeps most of its work. Not
-#: in a rebuild: its generation is published whole or pruned by the next run, and each
-#: commit merged segments again (10,000 files: 136 s with, 99 s without).
+#: Commit after this many changed documents, so a killed run keeps most of its work: each
+#: worker hands over its segment after writing this many. Not in a rebuild: its
+#: generation is published whole or pruned by the next run, and each commit merged
+#: segments again (10,000 files: 136 s with, 99 s without).
 COMMIT_EVERY = 500
 
 Progress = Callable[[int, int, str], None]
@@ -79,12 +81,15 @@ class Ready:
     text (pages, text_mb), for the run's report.
     """
 
-    entry: Prepared | Failure
+    #: A Document (without its text) is written in the worker's own index segment.
+    entry: Document | Failure
     warning: Failure | None = None  # an unreadable sidecar: the file is indexed without it
     timing: dict = field(default_factory=dict)
     #: The translation aligner's profile of the document (`grouping.profile_key`, profile):
     #: made here, in parallel, rather than in the parent after the last file.
     profile: tuple[str, Profile] | None = None
+    segment: object = None  # the worker's segment, sealed after this document (a checkpoint)
+    lost: bool = False  # the worker's segment broke: what it held since its last seal is lost
 
 
 def analyse(path: Path, ocr: OcrOptions | None = None, cache: TextCache | None = None) -> Analysed:
@@ -390,8 +395,10 @@ def _apply(
         ocr_dir = ocr_setup() if any(p.lower().endswith(".pdf") for p in to_extract) else None
         cache = TextCache(text_dir, ocr=ocr_dir is not None) if text_dir else None
         keep_vocabulary_in(text_dir)  # before the workers are forked: they read it too
+        segment = writer.worker_segment(COMMIT_EVERY if checkpoints else 0)
+        write = functools.partial(_write, segment, writer.fields)
         worker = _analyse_under(
-            documents, ocr_dir, options.timeout, found.files, writer.prepare, cache
+            documents, ocr_dir, options.timeout, found.files, writer.prepare, cache, write
         )
         with collector_paused():  # langdetect's profiles alone are 87,000 lists
             if len(to_extract) > jobs:
@@ -403,23 +410,113 @@ def _apply(
                 loading = time.perf_counter()
                 writer.load_analyzers()
                 timing["analyse"] += time.perf_counter() - loading
+        queue = deque(to_extract)
+        segments = _Segments(writer, report, fresh)
         with _shared_with_workers():
-            outcomes = pool.run(worker, to_extract, jobs, options.timeout, options.memory_mb)
-            for done, outcome in enumerate(outcomes, start=1):
+            finish = functools.partial(_seal, segment)
+            outcomes = pool.run(worker, queue, jobs, options.timeout, options.memory_mb, finish)
+            done = 0
+            for outcome in outcomes:
+                queue.extend(segments.redo(outcome, found.files))
+                value = outcome.value
+                if outcome.finished:
+                    if not outcome.error and value:
+                        timing["write"] += value[1]
+                        segments.adopt(outcome.worker, value[0])
+                    continue
+                done += 1
                 if progress:
-                    progress(done, len(to_extract), outcome.item)
+                    progress(done, len(to_extract) + len(segments.redone), outcome.item)
                 is_new = outcome.item not in indexed
-                if isinstance(outcome.value, Ready):
-                    for key, amount in outcome.value.timing.items():
+                if isinstance(value, Ready):
+                    for key, amount in value.timing.items():
                         timing[key] += amount
                 writing = time.perf_counter()
-                _record(outcome, found.files[outcome.item], writer, report, is_new, fresh)
-                if checkpoints and writer.count >= COMMIT_EVERY:
-                    writer.checkpoint()
+                if isinstance(value, Ready) and isinstance(value.entry, Document):
+                    segments.written(outcome.worker, value, is_new)
+                    if value.segment is not None:
+                        segments.adopt(outcome.worker, value.segment)
+                        writer.checkpoint()
+                else:
+                    _record_failure(outcome, found.files[outcome.item], writer, report)
                 timing["write"] += time.perf_counter() - writing
         committing = time.perf_counter()
     timing["write"] += time.perf_counter() - committing
     return touched, set(steps.unchanged) - set(update)
+
+
+class _Segments:
+    """The documents each worker wrote into its segment, counted once the segment is in.
+
+    A worker's documents become the index's (and the report's, and the translations
+    step's) when it hands over its sealed segment; if the worker dies first, they are
+    queued again (their text comes from the text cache), once: a second loss of the same
+    file is reported as its failure.
+    """
+
+    def __init__(self, writer, report: RunReport, fresh: dict | None):
+        self._writer = writer
+        self._report = report
+        self._fresh = fresh
+        self._held: dict[int, list[tuple[Ready, bool]]] = defaultdict(list)
+        self.redone: set[str] = set()
+
+    def written(self, worker: int, ready: Ready, is_new: bool) -> None:
+        self._held[worker].append((ready, is_new))
+
+    def adopt(self, worker: int, segment) -> None:
+        held = self._held.pop(worker, [])
+        replaced = [ready.entry.path for ready, is_new in held if not is_new]
+        self._writer.adopt(segment, replaced)
+        for ready, is_new in held:
+            doc = ready.entry
+            if ready.warning:
+                self._report.warnings.append(ready.warning)
+            if self._fresh is not None and ready.profile is not None:
+                self._fresh[doc.path] = (doc, *ready.profile)
+            if is_new:
+                self._report.added += 1
+            else:
+                self._report.updated += 1
+
+    def redo(self, outcome: pool.Outcome, files: dict[str, Fingerprint]) -> list[str]:
+        """The files to do again when `outcome` says its worker lost its segment: the
+        worker died, or writing or sealing the segment failed."""
+        broken = (outcome.finished and outcome.error) or getattr(outcome.value, "lost", False)
+        if not (outcome.lost or broken):
+            return []
+        again = []
+        for ready, _is_new in self._held.pop(outcome.worker, []):
+            path = ready.entry.path
+            if path in self.redone:
+                reason = "could not be written (its worker stopped twice)"
+                self._writer.fail(path, files[path], reason, retry=True)
+                self._report.failed.append(Failure(path, reason))
+            else:
+                again.append(path)
+        self.redone.update(again)
+        return again
+
+
+def _write(segment, fields, prepared: Prepared):
+    """Add `prepared` to this worker's segment (in the worker); the sealed segment when
+    it is a checkpoint's. On any error the segment is given up, to be done again."""
+    try:
+        return segment.add(fields(prepared))
+    except Exception:
+        segment.discard()
+        raise
+
+
+def _seal(segment) -> tuple[object, float] | None:
+    """Seal this worker's segment at the end of the run: (segment, seconds) or None."""
+    started = time.perf_counter()
+    try:
+        sealed = segment.seal()
+    except Exception:
+        segment.discard()
+        raise
+    return (sealed, time.perf_counter() - started) if sealed is not None else None
 
 
 def _analyse_under(
@@ -428,12 +525,11 @@ def _analyse_under(
     timeout: float,
     files: dict[str, Fingerprint],
     prepare: Callable[[Document], Prepared],
-    cache: TextCache | None = None,
+    cache: TextCache | None,
+    write: Callable[[Prepared], object],
 ):
-    """The job each worker runs: extract, detect, build the document and analyse its text.
-
-    The writer only adds what the worker made to the index: with the text analysed
-    here, the one writing process keeps up with the workers.
+    """The job each worker runs: extract, detect, build the document, analyse its text
+    and add it to the worker's own index segment (`write`: `_write`).
     """
 
     def work(relpath: str):
@@ -444,12 +540,12 @@ def _analyse_under(
             analysed = analyse(documents / relpath, ocr, cache)
         except ExtractionError as exc:
             return Failure(relpath, exc.reason, exc.detail)
-        return _ready(relpath, files[relpath], analysed, documents, prepare)
+        return _ready(relpath, files[relpath], analysed, documents, prepare, write)
 
     return work
 
 
-def _ready(relpath, fingerprint, analysed: Analysed, documents: Path, prepare) -> Ready:
+def _ready(relpath, fingerprint, analysed: Analysed, documents: Path, prepare, write) -> Ready:
     started = time.perf_counter()
     timing = {
         "extract": analysed.extract_seconds,
@@ -474,29 +570,23 @@ def _ready(relpath, fingerprint, analysed: Analysed, documents: Path, prepare) -
     profiles: dict[str, Profile] = {}
     align_doc(doc, profiles)
     timing["analyse"] = time.perf_counter() - started
-    return Ready(entry, warning, timing, next(iter(profiles.items())))
+    profile = next(iter(profiles.items()))
+    writing = time.perf_counter()
+    try:
+        sealed = write(entry)
+    except Exception as exc:
+        detail = f"could not be written ({type(exc).__name__}: {str(exc)[:200]})"
+        return Ready(Failure(relpath, "damaged", detail), warning, timing, lost=True)
+    timing["write"] = time.perf_counter() - writing
+    return Ready(replace(doc, segments=[]), warning, timing, profile, segment=sealed)
 
 
-def _record(outcome, fingerprint, writer, report, is_new, fresh: dict | None = None):
-    """Write one worker's outcome; `fresh` collects written documents (without their text)
-    and their aligner profiles for the translations step."""
-    path = outcome.item
-    value = outcome.value
-    if outcome.error:
-        value = Failure(path, outcome.error)
-    profile = None
+def _record_failure(outcome, fingerprint, writer, report) -> None:
+    """Write why a file is not indexed (the index keeps a record of it, to retry or skip)."""
+    value = Failure(outcome.item, outcome.error) if outcome.error else outcome.value
     if isinstance(value, Ready):
         if value.warning:
             report.warnings.append(value.warning)
-        value, profile = value.entry, value.profile
-    if isinstance(value, Prepared):
-        writer.upsert(value)
-        if fresh is not None and profile is not None:
-            fresh[path] = (replace(value.doc, segments=[]), *profile)
-        if is_new:
-            report.added += 1
-        else:
-            report.updated += 1
-        return
-    writer.fail(path, fingerprint, value.reason, retry=value.reason == "timeout")
+        value = value.entry
+    writer.fail(value.path, fingerprint, value.reason, retry=value.reason == "timeout")
     report.failed.append(value)
