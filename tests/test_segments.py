@@ -6,6 +6,7 @@ from __future__ import annotations
 import zlib
 
 from archive import Archive
+from archive.segments import merge_tiers
 from tests.hostile import FONT, GERMAN, nonce, page, raw_pdf, stream, text_content
 
 #: Lines of the slow PDF: its one content stream inflates from about 5 KB to 1.7 MB of text
@@ -89,3 +90,32 @@ def test_browsing_and_filters_see_every_segment_with_failure_records_in_their_ow
         shown = archive.search("", lang=lang, per_page=50).results
         assert sorted(hit.document.path for hit in shown) == expected
     assert sorted(archive.store.fingerprints()) == sorted([*expected, "empty.txt"])
+
+
+def test_only_a_size_class_with_enough_segments_is_merged():
+    assert merge_tiers([22, 23, 1, 1, 1, 1]) == ([0, 1, 2, 3, 4, 5], [])
+    assert merge_tiers([22, 23, 1, 1, 2, 1, 3]) == ([0, 1], [2, 3, 4, 5, 6])
+    assert merge_tiers([5000, 5000, 40, 60, 50, 45, 63]) == ([0, 1], [2, 3, 4, 5, 6])
+    assert merge_tiers([5000, 0, 4, 64]) == ([0, 2, 3], [])  # the empty one is dropped
+
+
+def test_small_runs_leave_the_segments_of_a_full_run_alone(tmp_path):
+    docs = tmp_path / "documents"
+    docs.mkdir()
+    words = words_in(docs, 12)
+    archive = Archive(docs, tmp_path / "index")
+    archive.index(jobs=2, ocr=False)
+    full_run = segment_ids(archive)
+    changed = docs / f"{words[0]}.txt"
+    for n in range(6):  # the fifth one-file segment makes their size class merge
+        changed.write_text(changed.read_text(encoding="utf-8") + f"Nachtrag{n}\n", "utf-8")
+        assert archive.index(jobs=2, ocr=False).updated == 1
+        assert full_run <= segment_ids(archive)
+    assert len(segment_ids(archive)) < 2 + 6
+    assert archive.search("", per_page=1).total == 12
+    assert [hit.document.path for hit in archive.search("Nachtrag5").results] == [changed.name]
+
+
+def segment_ids(archive: Archive) -> set[str]:
+    ix = archive.store.open_index()
+    return {segment.segment_id() for segment in ix._segments()}
