@@ -345,19 +345,20 @@ class IndexStore:
 
     # -- what the index holds, for runs with nothing to do ------------------------------
 
-    def write_holdings(self, gen: Path, files: dict[str, str] | None) -> None:
-        """Record what the index in `gen` holds (path -> encoded fingerprint, as the next run
-        would read it), with the state of the generation's files; None removes the record.
+    def write_holdings(self, gen: Path, files: dict[str, list[str]] | None) -> None:
+        """Record what the index in `gen` holds (path -> [encoded fingerprint, state], as
+        `fingerprints` reads it), with the state of the generation's files; None removes
+        the record.
 
         Call last in a run, with the write lock held (indexer/unchanged.py reads it).
         """
         if files is None:
             (gen / HOLDINGS_FILE).unlink(missing_ok=True)
             return
-        data = {"generation": gen.name, "witness": _witness(gen), "files": files}
+        data = {"generation": gen.name, "witness": _witness(gen), "indexed": files}
         write_atomically(gen / HOLDINGS_FILE, json.dumps(data, ensure_ascii=False))
 
-    def holdings(self) -> dict[str, str] | None:
+    def holdings(self) -> dict[str, list[str]] | None:
         """What the current generation holds, as the last run recorded it; None unless the
         record is certainly still true: it names the current generation, and no file of
         that generation changed since it was written (a commit, restamps, translations)."""
@@ -368,7 +369,7 @@ class IndexStore:
         try:
             data = json.loads((gen / HOLDINGS_FILE).read_text(encoding="utf-8"))
             if data["generation"] == name and data["witness"] == _witness(gen):
-                files = data["files"]
+                files = data["indexed"]
                 return files if isinstance(files, dict) else None
         except (OSError, ValueError, KeyError, TypeError):
             pass  # none, damaged or from another version: the normal run decides
@@ -437,6 +438,9 @@ class Batch:
         self._writer = ix.writer(**writer_options())
         self._adopted: list = []
         self.count = 0
+        #: Path -> (fingerprint, state) this batch wrote, or None: removed. With what the
+        #: index held before, what it holds after (`IndexStore.fingerprints`), unread.
+        self.changes: dict[str, tuple[Fingerprint, str] | None] = {}
 
     def checkpoint(self) -> None:
         """Commit what is done so far and go on: a killed long run keeps its progress.
@@ -465,13 +469,14 @@ class Batch:
             return doc.fields
         return to_fields(doc.doc)  # an index written before its text fields took postings
 
-    def adopt(self, segment, replaced: list[str]) -> None:
-        """Add a worker's sealed segment at the next commit, and delete then the old
-        versions of the documents it holds new ones of (`replaced`)."""
+    def adopt(self, segment, docs: list[Document], replaced: list[str]) -> None:
+        """Add a worker's sealed segment, which holds `docs`, at the next commit, and
+        delete then the old versions of those it holds new ones of (`replaced`)."""
         for path in replaced:
             self._writer.delete_by_term("path", path)
         self._adopted.append(segment)
         self.count += segment.doc_count_all()
+        self.changes.update((doc.path, (doc.fingerprint, "ok")) for doc in docs)
 
     def prepare(self, doc: Document) -> Prepared:
         """`doc` analysed for this batch's index; runs in a worker, and only reads the schema.
@@ -493,16 +498,20 @@ class Batch:
         """Write `doc`; a `Prepared` one was analysed by a worker (archive/prepared.py)."""
         self._writer.update_document(**self.fields(doc))
         self.count += 1
+        written = getattr(doc, "doc", doc)  # a Prepared one holds its Document
+        self.changes[written.path] = (written.fingerprint, "ok")
 
     def fail(self, path: str, fingerprint: Fingerprint, reason: str, retry: bool = False) -> None:
         from archive.records import failure_fields
 
         self._writer.update_document(**failure_fields(path, fingerprint, reason, retry))
         self.count += 1
+        self.changes[path] = (fingerprint, "retry" if retry else "failed")
 
     def remove(self, path: str) -> None:
         self._writer.delete_by_term("path", path)
         self.count += 1
+        self.changes[path] = None
 
     def commit(self, clean: bool = True) -> None:
         """Whoosh writes the segment from a tuple per posting (108,000 for the 45-file

@@ -35,7 +35,7 @@ from indexer.report import TIMING, RunReport
 from indexer.scan import scan, sha256_of
 from indexer.sidecar import Sidecar, SidecarError, read_sidecar
 from indexer.textcache import TextCache
-from indexer.unchanged import holdings
+from indexer.unchanged import held_fingerprints, holdings
 
 #: Commit after this many changed documents, so a killed run keeps most of its work: each
 #: worker hands over its segment after writing this many. Not in a rebuild: its
@@ -196,15 +196,17 @@ def run(
             ix = store.open_generation(gen)
             indexed: dict[str, tuple[Fingerprint, str]] = {}
         else:
+            held = store.holdings()  # checked under this run's lock
             ix = store.open_index()
             gen = store.root / (store.current_name() or "")
-            indexed = store.fingerprints(ix)
+            indexed = held_fingerprints(held) if held else store.fingerprints(ix)
+        before = indexed
         restamps = {p: Fingerprint.decode(f) for p, f in store.restamps(gen).items()}
         indexed = restamped(indexed, restamps)
         ocr_setup = functools.partial(_ocr_setup, store, options, report)
         text_dir = store.root / TEXT_CACHE
         fresh: dict[str, tuple[Document, str, Profile]] = {}
-        touched, unchanged = _apply(
+        touched, unchanged, written = _apply(
             ix,
             documents,
             indexed,
@@ -222,7 +224,7 @@ def run(
             store.write_restamps(gen, {p: f.encode() for p, f in restamps.items()})
         changed = report.added or report.updated or report.removed
         regrouping = changed or not store.translations_file(gen).exists()
-        now = store.fingerprints(ix)
+        now = _after(before, written)
         if changed:
             TextCache(text_dir).prune(fp.sha256 for fp, state in now.values() if state == "ok")
         if regrouping:
@@ -230,8 +232,7 @@ def run(
             with collector_paused():
                 _regroup(store, ix, gen, previous, options.full, fresh, now)
             report.timing["grouping"] = time.perf_counter() - started_grouping
-        indexed_now = restamped(now, restamps)
-        store.write_holdings(gen, holdings(indexed_now, store.translations_file(gen).exists()))
+        store.write_holdings(gen, holdings(now, store.translations_file(gen).exists()))
         if rebuilding:
             store.publish(gen)
             store.prune()
@@ -240,6 +241,15 @@ def run(
         report.finished = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         store.write_last_run(report.to_dict())
     return report
+
+
+def _after(
+    before: dict[str, tuple[Fingerprint, str]], written: dict[str, tuple[Fingerprint, str] | None]
+) -> dict[str, tuple[Fingerprint, str]]:
+    """What the index holds after a run (as `IndexStore.fingerprints` would read it), from
+    what it held before and what the run wrote (`Batch.changes`), without reading it."""
+    now = {**before, **written}
+    return {path: entry for path, entry in now.items() if entry is not None}
 
 
 def _regroup(
@@ -356,7 +366,8 @@ def _apply(
     fresh: dict | None = None,
     checkpoints: bool = True,
 ) -> tuple[dict[str, Fingerprint], set[str]]:
-    """Apply one run's changes; returns (touched files' new stat, paths left as they were).
+    """Apply one run's changes; returns touched files' new stat, the paths left as they
+    were, and what was written (`Batch.changes`).
 
     `fresh` collects what the translations step needs of each written document.
     """
@@ -442,7 +453,7 @@ def _apply(
                 timing["write"] += time.perf_counter() - writing
         committing = time.perf_counter()
     timing["write"] += time.perf_counter() - committing
-    return touched, set(steps.unchanged) - set(update)
+    return touched, set(steps.unchanged) - set(update), writer.changes
 
 
 class _Segments:
@@ -467,7 +478,7 @@ class _Segments:
     def adopt(self, worker: int, segment) -> None:
         held = self._held.pop(worker, [])
         replaced = [ready.entry.path for ready, is_new in held if not is_new]
-        self._writer.adopt(segment, replaced)
+        self._writer.adopt(segment, [ready.entry for ready, _is_new in held], replaced)
         for ready, is_new in held:
             doc = ready.entry
             if ready.warning:

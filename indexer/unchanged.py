@@ -4,7 +4,8 @@ Most nightly runs find nothing changed, and opening the Whoosh index to read the
 indexed files' fingerprints (mostly: importing Whoosh) was most of such a run's time.
 So each run ends by recording what the index holds (`IndexStore.write_holdings`),
 and the next run trusts that record only while it names the current generation and
-no file of that generation changed since. When every file on disk then has the stat
+no file of that generation changed since (a run with work reads it too, instead of
+the index's columns). When every file on disk then has the stat
 the record names, the plan is empty and the run only writes its report. Anything
 else (a changed, new or removed file, a file to retry, translations to make, another
 generation or schema) takes the normal way, indexer/pipeline.py.
@@ -20,25 +21,30 @@ from archive.document import Failure, Fingerprint
 from archive.errors import IndexMissing, SchemaMismatch
 from archive.store import IndexStore
 from indexer.extract import supported_suffixes
-from indexer.plan import plan
+from indexer.plan import plan, restamped
 from indexer.report import TIMING, RunReport
 from indexer.scan import scan
 
 
 def holdings(
     indexed: dict[str, tuple[Fingerprint, str]], translations_made: bool
-) -> dict[str, str] | None:
-    """What a run records of the index it leaves (path -> encoded fingerprint, restamps
-    applied), or None when the next run has work whatever the disk says: a file to
-    retry, or translations still to make."""
+) -> dict[str, list[str]] | None:
+    """What a run records of the index it leaves (path -> [encoded fingerprint, state], as
+    `IndexStore.fingerprints` reads them), or None when the next run has work whatever
+    the disk says: a file to retry, or translations still to make."""
     if not translations_made or any(state == "retry" for _fp, state in indexed.values()):
         return None
-    return {path: fp.encode() for path, (fp, _state) in indexed.items()}
+    return {path: [fp.encode(), state] for path, (fp, state) in indexed.items()}
 
 
-def nothing_to_do(on_disk: dict[str, Fingerprint], held: dict[str, str]) -> bool:
+def held_fingerprints(held: dict[str, list[str]]) -> dict[str, tuple[Fingerprint, str]]:
+    """The record of `holdings` read back: what the index holds, without opening it."""
+    return {path: (Fingerprint.decode(fp), state) for path, (fp, state) in held.items()}
+
+
+def nothing_to_do(on_disk: dict[str, Fingerprint], indexed: dict[str, Fingerprint]) -> bool:
     """Whether the plan finds every file unchanged: none new, none gone, no stat changed."""
-    steps = plan(on_disk, {path: Fingerprint.decode(fp) for path, fp in held.items()})
+    steps = plan(on_disk, indexed)
     return not (steps.add or steps.check or steps.remove)
 
 
@@ -58,8 +64,10 @@ def unchanged_run(store: IndexStore, documents: Path, wait: bool = False) -> Run
         held = store.holdings()
         if held is None:
             return None
+        restamps = {p: Fingerprint.decode(f) for p, f in store.restamps(store.root / name).items()}
+        indexed = restamped(held_fingerprints(held), restamps)
         found = scan(documents, supported_suffixes())
-        if not nothing_to_do(found.files, held):
+        if not nothing_to_do(found.files, {path: fp for path, (fp, _state) in indexed.items()}):
             return None
         report = RunReport(
             unchanged=len(found.files),

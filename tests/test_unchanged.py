@@ -13,7 +13,7 @@ import pytest
 from archive import Archive
 from archive.document import Fingerprint
 from archive.store import HOLDINGS_FILE, batch
-from indexer.unchanged import holdings, nothing_to_do
+from indexer.unchanged import held_fingerprints, holdings, nothing_to_do
 from tests.conftest import REPO
 
 GERMAN = (
@@ -135,18 +135,37 @@ def test_missing_translations_are_made_again(indexed):
     assert translations.exists()
 
 
+def test_the_record_is_what_the_index_holds_after_every_kind_of_change(indexed):
+    """The run works out the record from what it wrote; it must equal a reading of the
+    index, since the next run with work reads it instead of the index."""
+    store, docs = indexed.store, indexed.documents
+    steps = [
+        lambda: (docs / "windows.en.txt").write_text(ENGLISH + "Updated.\n", "utf-8"),
+        lambda: (docs / "fenetres.fr.txt").unlink(),
+        lambda: (docs / "leer.txt").write_bytes(b""),  # a failure record
+        lambda: os.utime(docs / "fenster.de.txt", (time.time() + 50, time.time() + 50)),
+        lambda: (docs / "neu.fr.txt").write_text(FRENCH, "utf-8"),
+    ]
+    for step in steps:
+        step()
+        indexed.index(jobs=2)
+        assert held_fingerprints(store.holdings()) == store.fingerprints()
+    indexed.index(full=True)
+    assert held_fingerprints(store.holdings()) == store.fingerprints()
+
+
 def test_a_file_to_retry_or_translations_to_make_leave_no_record():
     ok = Fingerprint(10, 1, "abc")
     assert holdings({"a.txt": (ok, "ok"), "b.pdf": (ok, "failed")}, True) == {
-        "a.txt": ok.encode(),
-        "b.pdf": ok.encode(),
+        "a.txt": [ok.encode(), "ok"],
+        "b.pdf": [ok.encode(), "failed"],
     }
     assert holdings({"a.txt": (ok, "ok"), "b.pdf": (ok, "retry")}, True) is None
     assert holdings({"a.txt": (ok, "ok")}, translations_made=False) is None
 
 
 def test_nothing_to_do_only_when_every_file_has_the_recorded_stat():
-    held = {"a.txt": Fingerprint(10, 1, "abc").encode()}
+    held = {"a.txt": Fingerprint(10, 1, "abc")}
     assert nothing_to_do({"a.txt": Fingerprint(10, 1)}, held)
     assert not nothing_to_do({"a.txt": Fingerprint(10, 2)}, held)
     assert not nothing_to_do({"a.txt": Fingerprint(11, 1)}, held)
