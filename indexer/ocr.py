@@ -315,4 +315,4 @@ class OcrCache:
         """Remove the pages of files no longer in the archive (hashes not in `keep`) and
         temporary files left by killed workers; returns how many files were removed."""
         keep = set(keep)
-        return cachefiles.prune(self.folder, f"??/*{self.SUFFIX}", lambda n: n[:64] not in keep)
+        return cachefiles.prune(self.folder, self.SUFFIX, lambda n: n[:64] not in keep)

@@ -84,4 +84,4 @@ class TextCache:
             sha, _, rest = name.partition("-")
             return sha not in keep or not rest.startswith(stamp)
 
-        return cachefiles.prune(self.folder, f"??/*{SUFFIX}", stale)
+        return cachefiles.prune(self.folder, SUFFIX, stale)
