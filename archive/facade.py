@@ -86,10 +86,11 @@ class Archive:
         Most runs find nothing changed: that is told first, without loading the indexer
         or opening the index (indexer/unchanged.py).
         """
+        scanned = None
         if not full:
             from indexer.unchanged import unchanged_run  # the indexer builds on this package
 
-            report = unchanged_run(self.store, self.documents, wait=wait)
+            report, scanned = unchanged_run(self.store, self.documents, wait=wait)
             if report is not None:
                 return report
         from indexer.pipeline import RunOptions, run
@@ -97,7 +98,7 @@ class Archive:
         options = RunOptions(
             full=full, jobs=jobs, wait=wait, timeout=timeout, memory_mb=memory_mb, ocr=ocr
         )
-        return run(self.store, self.documents, options, progress)
+        return run(self.store, self.documents, options, progress, scanned)
 
     def _searcher(self, s) -> Searcher:
         from archive.search import Searcher

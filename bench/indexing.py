@@ -192,9 +192,7 @@ def report(results: dict[str, dict], all_jobs: int) -> None:
         "### Where the time goes (full index; % of the jobs=1 wall time; extract, detect and "
         "analyse (the text for the index) are summed over workers, write is the workers "
         "writing their segments plus the writer's commit; other = wall minus the four, "
-        "jobs=1 only)\n\n"
-        + table(head, rows)
-        + "\n"
+        "jobs=1 only)\n\n" + table(head, rows) + "\n"
     )
 
     rows = []

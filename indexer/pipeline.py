@@ -32,7 +32,7 @@ from indexer.extract import OcrOptions, extract, supported_suffixes
 from indexer.names import kind_from_path, name_group
 from indexer.plan import confirm, plan, restamped
 from indexer.report import TIMING, RunReport
-from indexer.scan import scan, sha256_of
+from indexer.scan import ScanResult, scan, sha256_of
 from indexer.sidecar import Sidecar, SidecarError, read_sidecar
 from indexer.textcache import TextCache
 from indexer.unchanged import held_fingerprints, holdings
@@ -180,8 +180,10 @@ def run(
     documents: Path,
     options: RunOptions,
     progress: Progress | None = None,
+    scanned: ScanResult | None = None,
 ) -> RunReport:
-    """Bring the index in line with the documents folder (see the module docstring)."""
+    """Bring the index in line with the documents folder (see the module docstring);
+    `scanned`: the folder's scan, when the caller just made one."""
     documents = Path(documents)
     if not documents.is_dir():
         raise ConfigError(f"documents folder not found: {documents}")
@@ -217,6 +219,7 @@ def run(
             text_dir,
             fresh,
             checkpoints=not rebuilding,
+            scanned=scanned,
         )
         if touched or restamps:
             kept = {p: f for p, f in restamps.items() if p in unchanged}
@@ -365,13 +368,14 @@ def _apply(
     text_dir: Path | None = None,
     fresh: dict | None = None,
     checkpoints: bool = True,
-) -> tuple[dict[str, Fingerprint], set[str]]:
+    scanned: ScanResult | None = None,
+) -> tuple[dict[str, Fingerprint], set[str], dict[str, tuple[Fingerprint, str] | None]]:
     """Apply one run's changes; returns touched files' new stat, the paths left as they
     were, and what was written (`Batch.changes`).
 
     `fresh` collects what the translations step needs of each written document.
     """
-    found = scan(documents, supported_suffixes())
+    found = scanned or scan(documents, supported_suffixes())
     report.unsupported = found.unsupported
     report.skipped = [Failure(path, reason) for path, reason in found.skipped]
     indexed = {path: fp for path, (fp, _state) in indexed_states.items()}

@@ -23,7 +23,7 @@ from archive.store import IndexStore
 from indexer.extract import supported_suffixes
 from indexer.plan import plan, restamped
 from indexer.report import TIMING, RunReport
-from indexer.scan import scan
+from indexer.scan import ScanResult, scan
 
 
 def holdings(
@@ -48,27 +48,30 @@ def nothing_to_do(on_disk: dict[str, Fingerprint], indexed: dict[str, Fingerprin
     return not (steps.add or steps.check or steps.remove)
 
 
-def unchanged_run(store: IndexStore, documents: Path, wait: bool = False) -> RunReport | None:
+def unchanged_run(
+    store: IndexStore, documents: Path, wait: bool = False
+) -> tuple[RunReport | None, ScanResult | None]:
     """The report of a run with nothing to do, written as any run's; None when there may
-    be something to do (then nothing was written: the normal run decides)."""
+    be something to do (then nothing was written: the normal run decides), with the
+    folder's scan when one was made (the normal run need not walk the folder again)."""
     documents = Path(documents)
     if not documents.is_dir():
-        return None
+        return None, None
     started = time.monotonic()
     with store.write_lock(wait=wait):
         store.prune()
         try:
             name = store.check()
         except (IndexMissing, SchemaMismatch):
-            return None
+            return None, None
         held = store.holdings()
         if held is None:
-            return None
+            return None, None
         restamps = {p: Fingerprint.decode(f) for p, f in store.restamps(store.root / name).items()}
         indexed = restamped(held_fingerprints(held), restamps)
         found = scan(documents, supported_suffixes())
         if not nothing_to_do(found.files, {path: fp for path, (fp, _state) in indexed.items()}):
-            return None
+            return None, found
         report = RunReport(
             unchanged=len(found.files),
             unsupported=found.unsupported,
@@ -79,4 +82,4 @@ def unchanged_run(store: IndexStore, documents: Path, wait: bool = False) -> Run
         report.seconds = time.monotonic() - started
         report.finished = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         store.write_last_run(report.to_dict())
-    return report
+    return report, found
