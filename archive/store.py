@@ -264,19 +264,21 @@ class IndexStore:
 
     # -- files whose stat changed but not their content ----------------------------------
 
-    def restamps(self, gen: Path) -> dict[str, str]:
-        """Path -> encoded fingerprint of files touched since they were indexed.
+    def restamps(self, gen: Path) -> dict[str, Fingerprint]:
+        """Path -> fingerprint of files touched since they were indexed.
 
         A copy or a checkout gives every file a new mtime; rewriting each document
         in Whoosh to store it re-analysed all their text and grew the index until
         the next merge. The new stat is kept beside the index instead.
         """
         try:
-            return json.loads((gen / RESTAMPS_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = json.loads((gen / RESTAMPS_FILE).read_text(encoding="utf-8"))
+            return {path: Fingerprint.decode(fp) for path, fp in data.items()}
+        except (OSError, ValueError, AttributeError):
             return {}  # none yet, or unreadable: the files are hashed again, nothing is lost
 
-    def write_restamps(self, gen: Path, data: dict[str, str]) -> None:
+    def write_restamps(self, gen: Path, restamps: dict[str, Fingerprint]) -> None:
+        data = {path: fp.encode() for path, fp in restamps.items()}
         write_atomically(gen / RESTAMPS_FILE, json.dumps(data, ensure_ascii=False))
 
     # -- automatic translations ----------------------------------------------------------
@@ -345,20 +347,21 @@ class IndexStore:
 
     # -- what the index holds, for runs with nothing to do ------------------------------
 
-    def write_holdings(self, gen: Path, files: dict[str, list[str]] | None) -> None:
-        """Record what the index in `gen` holds (path -> [encoded fingerprint, state], as
+    def write_holdings(self, gen: Path, held: dict[str, tuple[Fingerprint, str]] | None) -> None:
+        """Record what the index in `gen` holds (path -> (fingerprint, state), as
         `fingerprints` reads it), with the state of the generation's files; None removes
         the record.
 
         Call last in a run, with the write lock held (indexer/unchanged.py reads it).
         """
-        if files is None:
+        if held is None:
             (gen / HOLDINGS_FILE).unlink(missing_ok=True)
             return
+        files = {path: [fp.encode(), state] for path, (fp, state) in held.items()}
         data = {"generation": gen.name, "witness": _witness(gen), "indexed": files}
         write_atomically(gen / HOLDINGS_FILE, json.dumps(data, ensure_ascii=False))
 
-    def holdings(self) -> dict[str, list[str]] | None:
+    def holdings(self) -> dict[str, tuple[Fingerprint, str]] | None:
         """What the current generation holds, as the last run recorded it; None unless the
         record is certainly still true: it names the current generation, and no file of
         that generation changed since it was written (a commit, restamps, translations)."""
@@ -370,8 +373,10 @@ class IndexStore:
             data = json.loads((gen / HOLDINGS_FILE).read_text(encoding="utf-8"))
             if data["generation"] == name and data["witness"] == _witness(gen):
                 files = data["indexed"]
-                return files if isinstance(files, dict) else None
-        except (OSError, ValueError, KeyError, TypeError):
+                return {
+                    path: (Fingerprint.decode(fp), state) for path, (fp, state) in files.items()
+                }
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             pass  # none, damaged or from another version: the normal run decides
         return None
 

@@ -35,7 +35,7 @@ from indexer.report import TIMING, RunReport
 from indexer.scan import ScanResult, scan, sha256_of
 from indexer.sidecar import Sidecar, SidecarError, read_sidecar
 from indexer.textcache import TextCache
-from indexer.unchanged import held_fingerprints, holdings
+from indexer.unchanged import holdings
 
 #: Commit after this many changed documents, so a killed run keeps most of its work: each
 #: worker hands over its segment after writing this many. Not in a rebuild: its
@@ -201,9 +201,9 @@ def run(
             held = store.holdings()  # checked under this run's lock
             ix = store.open_index()
             gen = store.root / (store.current_name() or "")
-            indexed = held_fingerprints(held) if held else store.fingerprints(ix)
+            indexed = held if held is not None else store.fingerprints(ix)
         before = indexed
-        restamps = {p: Fingerprint.decode(f) for p, f in store.restamps(gen).items()}
+        restamps = store.restamps(gen)
         indexed = restamped(indexed, restamps)
         ocr_setup = functools.partial(_ocr_setup, store, options, report)
         text_dir = store.root / TEXT_CACHE
@@ -224,7 +224,7 @@ def run(
         if touched or restamps:
             kept = {p: f for p, f in restamps.items() if p in unchanged}
             restamps = {**kept, **touched}
-            store.write_restamps(gen, {p: f.encode() for p, f in restamps.items()})
+            store.write_restamps(gen, restamps)
         changed = report.added or report.updated or report.removed
         regrouping = changed or not store.translations_file(gen).exists()
         now = _after(before, written)

@@ -28,18 +28,13 @@ from indexer.scan import ScanResult, scan
 
 def holdings(
     indexed: dict[str, tuple[Fingerprint, str]], translations_made: bool
-) -> dict[str, list[str]] | None:
-    """What a run records of the index it leaves (path -> [encoded fingerprint, state], as
-    `IndexStore.fingerprints` reads them), or None when the next run has work whatever
-    the disk says: a file to retry, or translations still to make."""
+) -> dict[str, tuple[Fingerprint, str]] | None:
+    """What a run records of the index it leaves (`indexed`, as `IndexStore.fingerprints`
+    reads it), or None when the next run has work whatever the disk says: a file to
+    retry, or translations still to make."""
     if not translations_made or any(state == "retry" for _fp, state in indexed.values()):
         return None
-    return {path: [fp.encode(), state] for path, (fp, state) in indexed.items()}
-
-
-def held_fingerprints(held: dict[str, list[str]]) -> dict[str, tuple[Fingerprint, str]]:
-    """The record of `holdings` read back: what the index holds, without opening it."""
-    return {path: (Fingerprint.decode(fp), state) for path, (fp, state) in held.items()}
+    return indexed
 
 
 def nothing_to_do(on_disk: dict[str, Fingerprint], indexed: dict[str, Fingerprint]) -> bool:
@@ -67,8 +62,7 @@ def unchanged_run(
         held = store.holdings()
         if held is None:
             return None, None
-        restamps = {p: Fingerprint.decode(f) for p, f in store.restamps(store.root / name).items()}
-        indexed = restamped(held_fingerprints(held), restamps)
+        indexed = restamped(held, store.restamps(store.root / name))
         found = scan(documents, supported_suffixes())
         if not nothing_to_do(found.files, {path: fp for path, (fp, _state) in indexed.items()}):
             return None, found
