@@ -54,10 +54,15 @@ class WorkerSegment:
 
     def add(self, fields: dict):
         """Add one document's fields; returns the sealed segment once `seal_every`
-        documents are in it (a run's checkpoint), else None."""
-        if self._writer is None:
-            self._writer = _open(self._ix)
-        self._writer.add_document(**fields)
+        documents are in it (a run's checkpoint), else None. On any error the segment is
+        given up (`discard`) and the error raised: the caller redoes what it held."""
+        try:
+            if self._writer is None:
+                self._writer = _open(self._ix)
+            self._writer.add_document(**fields)
+        except Exception:
+            self.discard()
+            raise
         self.count += 1
         if self._seal_every and self.count >= self._seal_every:
             return self.seal()
@@ -65,12 +70,16 @@ class WorkerSegment:
 
     def seal(self):
         """Write the postings and close the files; returns Whoosh's segment (it pickles),
-        or None when nothing was added."""
-        writer, self._writer, self.count = self._writer, None, 0
-        if writer is None:
+        or None when nothing was added. On any error, as `add`."""
+        if self._writer is None:
             return None
-        with collector_paused():  # a tuple per posting, none in a cycle
-            segment = writer._finalize_segment()
+        try:
+            with collector_paused():  # a tuple per posting, none in a cycle
+                segment = self._writer._finalize_segment()
+        except Exception:
+            self.discard()
+            raise
+        writer, self._writer, self.count = self._writer, None, 0
         writer._tempstorage.destroy()
         return segment
 

@@ -411,7 +411,7 @@ def _apply(
         cache = TextCache(text_dir, ocr=ocr_dir is not None) if text_dir else None
         keep_vocabulary_in(text_dir)  # before the workers are forked: they read it too
         segment = writer.worker_segment(COMMIT_EVERY if checkpoints else 0)
-        write = functools.partial(_write, segment, writer.fields)
+        write = functools.partial(_write, segment, writer.fields)  # runs in the workers
         worker = _analyse_under(
             documents, ocr_dir, options.timeout, found.files, writer.prepare, cache, write
         )
@@ -514,23 +514,14 @@ class _Segments:
 
 
 def _write(segment, fields, prepared: Prepared):
-    """Add `prepared` to this worker's segment (in the worker); the sealed segment when
-    it is a checkpoint's. On any error the segment is given up, to be done again."""
-    try:
-        return segment.add(fields(prepared))
-    except Exception:
-        segment.discard()
-        raise
+    """Add `prepared` to this worker's segment; the sealed segment at a checkpoint."""
+    return segment.add(fields(prepared))
 
 
 def _seal(segment) -> tuple[object, float] | None:
     """Seal this worker's segment at the end of the run: (segment, seconds) or None."""
     started = time.perf_counter()
-    try:
-        sealed = segment.seal()
-    except Exception:
-        segment.discard()
-        raise
+    sealed = segment.seal()
     return (sealed, time.perf_counter() - started) if sealed is not None else None
 
 
