@@ -221,6 +221,10 @@ _CONTENT_KINDS = frozenset("ndueckw")  # not glossary concepts: see KIND_WEIGHTS
 NEGLIGIBLE = 0.001
 #: Candidates kept per document and other language after blocking.
 TOP_K = 5
+#: Candidates an alignment keeps per document and other language for the next, incremental
+#: one (`indexer.align_update`): when changed documents drop out of a list, the best TOP_K
+#: of the others are still known, without looking for that document's candidates again.
+TOP_KEPT = 2 * TOP_K
 #: Shared values named per kind of evidence.
 EXAMPLES = 5
 #: Pairs whose common features are multiplied at once (bounds the memory of one step).
@@ -637,28 +641,28 @@ def _score_all(docs, rejected, memo=None, stats=None, at_least: float = 0.0):
     scoring = _Scoring.of(docs, rejected, memo, stats)
     candidates = scoring.candidate_cosines()
     langs = scoring.lang_codes
-    sides = _best_sides(candidates.i, candidates.j, candidates.cosine, langs, TOP_K)
     m = len(candidates.i)
-    chosen = np.unique(sides % m) if m else np.zeros(0, dtype=np.int64)
+    rows, others, _values, group = _sides(candidates.i, candidates.j, candidates.cosine, langs)
+    sides, rank, complete = _top_lists(group, _values, others)
+    chosen = np.unique(sides[rank < TOP_K] % m) if m else np.zeros(0, dtype=np.int64)
     full = scoring.cosines(candidates, chosen)
     i, j = candidates.i[chosen], candidates.j[chosen]
     scores = _scores(scoring, i, j, full)
-    top = _Top(
-        np.concatenate((candidates.i, candidates.j))[sides] if m else sides,
-        np.concatenate((candidates.j, candidates.i))[sides] if m else sides,
-        candidates.dot[sides % m] if m else np.zeros(0),
-    )
+    top = _Top(rows[sides], others[sides], candidates.dot[sides % m], group[sides], complete)
     pairs = _pairs(scoring, i, j, full, scores, at_least)
     return scoring, pairs, m, Chosen(top, i, j, full, scores)
 
 
 @dataclass(frozen=True)
 class _Top:
-    """Each document's best TOP_K candidates per other language: (document, other, dot)."""
+    """Each document's best TOP_KEPT candidates per other language: (document, other, dot),
+    with the number of that list (`_groups`) and whether it holds all the candidates."""
 
     row: np.ndarray
     other: np.ndarray
     dot: np.ndarray
+    group: np.ndarray
+    complete: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -746,19 +750,36 @@ def _groups(rows: np.ndarray, others: np.ndarray, langs: np.ndarray) -> np.ndarr
     return rows * (int(langs.max(initial=0)) + 1) + langs[others]
 
 
-def _best_sides(
-    i: np.ndarray, j: np.ndarray, values: np.ndarray, langs: np.ndarray, k: int
-) -> np.ndarray:
-    """The best `k` pairs of each document in each other language, as positions among the
-    pairs seen from both sides (k < m: from i's side; m + k: from j's side).
+def _top_lists(
+    group: np.ndarray, values: np.ndarray, ties: np.ndarray, partial: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The best TOP_KEPT entries of each group (by value, then by `ties`, both descending):
+    their positions sorted by group and rank, their ranks, and per entry whether its group
+    lists every candidate (it has at most TOP_KEPT).
 
-    Ties go to the other document of higher number (a later id).
+    `partial` marks entries of lists kept from an earlier alignment that did not hold every
+    candidate: the candidates left out rank below the lowest of them, so a group with such
+    entries is known down to its lowest one only; entries ranked below it are dropped and
+    the list stays partial.
     """
-    if not len(i):
-        return np.zeros(0, dtype=np.int64)
-    _rows, others, vals, group = _sides(i, j, values, langs)
-    order, _rank = _top_per_group(group, vals, others, k)
-    return order
+    if not len(group):
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0, dtype=bool)
+    order, rank = _top_per_group(group, values, ties, TOP_KEPT)
+    n = int(group.max()) + 1
+    complete = np.bincount(group, minlength=n) <= TOP_KEPT
+    if partial is not None and partial.any():
+        listed = group[order]
+        total = np.bincount(group[partial], minlength=n)
+        picked = partial[order]
+        deepest = np.full(n, -1, dtype=np.int64)
+        np.maximum.at(deepest, listed[picked], rank[picked])
+        all_picked = np.bincount(listed[picked], minlength=n) == total
+        limit = np.where((total > 0) & all_picked, deepest, TOP_KEPT - 1)
+        keep = rank <= limit[listed]
+        order, rank = order[keep], rank[keep]
+        complete &= total == 0
+    return order, rank, complete[group[order]]
 
 
 def _rivals(i: np.ndarray, j: np.ndarray, scores: np.ndarray, langs: np.ndarray) -> np.ndarray:

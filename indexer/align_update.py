@@ -9,8 +9,10 @@ an unchanged document keeps its weights, and so does every pair of unchanged doc
 its cosine and score; what can move is local:
 
 - the changed documents' rows, blocking candidates and pairs (computed now);
-- the best TOP_K candidates of a document that had a changed one among them (its
-  candidates are found again), or that a changed one now beats (merged in);
+- the best TOP_K candidates of a document that had a changed one among them, or that a
+  changed one now beats (merged in): each document keeps its best TOP_KEPT per language,
+  so those left still hold the best TOP_K unless too many of them changed (then its
+  candidates are found again);
 - every rival and confidence (recomputed over all scored pairs: cheap arrays).
 
 The result is exactly that of a full alignment with the same statistics (the tests
@@ -44,7 +46,7 @@ from indexer.align import (
     _scores,
     _Scoring,
     _Top,
-    _top_per_group,
+    _top_lists,
 )
 from indexer.align_features import Profile
 from indexer.align_memo import PairMemo
@@ -147,33 +149,41 @@ def update(
     )
     scoring = _Scoring(docs_now, rejected, stats, weights, profiles, memo, forget=False)
 
-    # Blocking: rows of the changed documents, and of those whose best lost one of them.
+    # Blocking: rows of the changed documents, and of those whose kept list of candidates
+    # in a language lost so many of them that its best TOP_K are no longer known.
     top = state.chosen.top
-    lost = (remap[top.other] < 0) & (remap[top.row] >= 0)
-    again = np.union1d(new_rows, remap[top.row[lost]])
+    row_now, other_now = remap[top.row], remap[top.other]
+    alive = (row_now >= 0) & (other_now >= 0)
+    left = np.bincount(top.group[alive], minlength=int(top.group.max(initial=-1)) + 1)
+    short = ~top.complete & (left[top.group] < TOP_K) & (row_now >= 0)
+    again = np.union1d(new_rows, row_now[short])
     found = scoring.candidates_of(again)
     is_new = np.zeros(len(docs_now), dtype=bool)
     is_new[new_rows] = True
     is_again = np.zeros(len(docs_now), dtype=bool)
     is_again[again] = True
-    kept = ~is_again[remap[top.row]] & (remap[top.row] >= 0) & (remap[top.other] >= 0)
-    side_row = np.concatenate((found.i, found.j, remap[top.row[kept]]))
-    side_other = np.concatenate((found.j, found.i, remap[top.other[kept]]))
+    kept = alive & ~is_again[row_now]
+    side_row = np.concatenate((found.i, found.j, row_now[kept]))
+    side_other = np.concatenate((found.j, found.i, other_now[kept]))
     side_dot = np.concatenate((found.dot, found.dot, top.dot[kept]))
+    partial = np.concatenate((np.zeros(2 * len(found.i), dtype=bool), ~top.complete[kept]))
     # A row found again takes all its candidates; another only those with a changed one.
     wanted = is_again[side_row] | is_new[side_other]
     wanted[2 * len(found.i) :] = True
     side_row, side_other, side_dot = side_row[wanted], side_other[wanted], side_dot[wanted]
+    partial = partial[wanted]
     cosine = side_dot / (scoring.norms[side_row] * scoring.norms[side_other])
     group = _groups(side_row, side_other, scoring.lang_codes)
-    best, _rank = _top_per_group(group, cosine, side_other, TOP_K)
-    new_top = _Top(side_row[best], side_other[best], side_dot[best])
+    best, rank, complete = _top_lists(group, cosine, side_other, partial)
+    new_top = _Top(side_row[best], side_other[best], side_dot[best], group[best], complete)
 
-    # The chosen pairs: scores of unchanged pairs are kept, the others computed.
-    i = np.minimum(new_top.row, new_top.other)
-    j = np.maximum(new_top.row, new_top.other)
+    # The chosen pairs (each list's best TOP_K): scores of unchanged pairs are kept, the
+    # others computed.
+    firsts = rank < TOP_K
+    i = np.minimum(new_top.row[firsts], new_top.other[firsts])
+    j = np.maximum(new_top.row[firsts], new_top.other[firsts])
     code, first = np.unique(i * len(docs_now) + j, return_index=True)
-    i, j, dot = i[first], j[first], new_top.dot[first]
+    i, j, dot = i[first], j[first], new_top.dot[firsts][first]
     old = state.chosen
     old_i, old_j = remap[old.i], remap[old.j]
     valid = (old_i >= 0) & (old_j >= 0)

@@ -8,8 +8,9 @@ from dataclasses import replace
 import pytest
 from test_align import corpus  # noqa: F401  (the fixture)
 
+from indexer import align as align_module
 from indexer import align_update
-from indexer.align import _assign, _score_all, align, features_of
+from indexer.align import TOP_K, _assign, _score_all, align, features_of
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +82,47 @@ def test_an_update_scores_as_a_full_alignment_with_the_same_statistics(archive):
         state, again_docs, set(), set(), load=load_all(docs)
     )
     assert summary(again) == summary(full_pairs)
+
+
+def chosen_pairs(scoring, chosen):
+    """The pairs an alignment scored, by document ids."""
+    ids = [d.id for d in scoring.docs]
+    return {(ids[a], ids[b]) for a, b in zip(chosen.i.tolist(), chosen.j.tolist(), strict=True)}
+
+
+@pytest.mark.parametrize("kept_per_list", [TOP_K, TOP_K + 1, 2 * TOP_K])
+def test_successive_updates_score_as_full_alignments(archive, monkeypatch, kept_per_list):
+    """Round after round of changes, the kept candidate lists shrink: each update still
+    scores the pairs a full alignment with the same statistics scores. With lists one
+    longer than TOP_K, most lists are partial and a lost candidate leaves them short."""
+    monkeypatch.setattr(align_module, "TOP_KEPT", kept_per_list)
+    first = align(list(archive.values()))
+    state, docs = first.state, dict(archive)
+    assert not state.chosen.top.complete.all()  # some lists leave candidates out
+    ids = sorted(archive)
+    for round_ in range(4):
+        edited = ids[30 + 7 * round_ : 33 + 7 * round_]
+        gone = ids[60 + 2 * round_ : 62 + 2 * round_]
+        for doc_id in edited:
+            d = docs[doc_id]
+            blocks = d.text.split("\n\n")
+            text = "\n\n".join(blocks[: max(1, 2 * len(blocks) // 3)])
+            d = replace(d, text=text, key=f"{doc_id}@{round_ + 2}", features=None)
+            docs[doc_id] = replace(d, features=features_of(d))
+        for doc_id in gone:
+            docs.pop(doc_id, None)
+        changed = set(edited) | set(gone)
+        unchanged, load = stored([d for d in docs.values() if d.id not in changed])
+        fresh = [d for d in docs.values() if d.id in changed]
+        assert align_update.changed_ids(state, unchanged + fresh, set()) == changed
+        scoring, pairs, state = align_update.update(
+            state, unchanged + fresh, set(), changed, load=load
+        )
+        full_scoring, full_pairs, _n, full_chosen = _score_all(
+            list(docs.values()), set(), None, state.stats
+        )
+        assert summary(pairs) == summary(full_pairs)
+        assert chosen_pairs(scoring, state.chosen) == chosen_pairs(full_scoring, full_chosen)
 
 
 def load_all(docs):
