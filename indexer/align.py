@@ -418,12 +418,12 @@ class _Scoring:
         shared by no pair, so what is left are the common ones (in more than max_df).
         """
         w = self.weights
-        common = w.matrix_of((w.df > self.max_df) & w.weighted)
+        common = (w.df > self.max_df) & w.weighted
         i, j = candidates.i[chosen], candidates.j[chosen]
         dot = candidates.dot[chosen].copy()
         for start in range(0, len(i), COSINE_CHUNK):
             part = slice(start, start + COSINE_CHUNK)
-            shared = common[i[part]].multiply(common[j[part]])
+            shared = w.matrix_of(common, i[part]).multiply(w.matrix_of(common, j[part]))
             dot[part] += np.asarray(shared.sum(axis=1)).ravel()
         return dot / (self.norms[i] * self.norms[j])
 

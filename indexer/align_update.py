@@ -208,16 +208,25 @@ def update(
 
 
 def _assemble(state, remap, new_rows, bags, vocabulary, n_rows):
-    """The weight matrix in the new order: kept rows of unchanged documents, new rows."""
+    """The weight matrix in the new order: kept rows of unchanged documents, new rows.
+
+    One gather over the kept and the new rows' entries (stacking, then reordering, copied
+    every entry twice: 80 ms of a run that changed one file at 10,000 documents).
+    """
     from scipy import sparse
 
-    cols = len(vocabulary.features)
-    kept_old = np.flatnonzero(remap >= 0)
     old = state.matrix
-    old = sparse.csr_matrix((old.data, old.indices, old.indptr), shape=(old.shape[0], cols))
     fresh = rows(bags, vocabulary, state.stats.n, KIND_WEIGHTS)
-    stacked = sparse.vstack([old[kept_old], fresh], format="csr")
-    position = np.empty(n_rows, dtype=np.int64)
-    position[remap[kept_old]] = np.arange(len(kept_old))
-    position[new_rows] = len(kept_old) + np.arange(len(new_rows))
-    return stacked[position]
+    kept_old = np.flatnonzero(remap >= 0)
+    source = np.empty(n_rows, dtype=np.int64)  # per new row: old row, or old count + fresh row
+    source[remap[kept_old]] = kept_old
+    source[new_rows] = old.shape[0] + np.arange(len(new_rows))
+    starts = np.concatenate((old.indptr[:-1], fresh.indptr[:-1] + old.nnz))
+    counts = np.concatenate((np.diff(old.indptr), np.diff(fresh.indptr)))[source]
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    gather = np.repeat(starts[source] - indptr[:-1], counts) + np.arange(indptr[-1])
+    data = np.concatenate((old.data, fresh.data))[gather]
+    indices = np.concatenate((old.indices, fresh.indices.astype(old.indices.dtype)))[gather]
+    shape = (n_rows, len(vocabulary.features))
+    return sparse.csr_matrix((data, indices, indptr), shape=shape)

@@ -84,9 +84,10 @@ class Weights:
         """Mask over the features: those of one kind (e.g. "a", anchors and images)."""
         return self.kinds == ord(kind)
 
-    def matrix_of(self, columns: np.ndarray):
-        """The weights of the features in the mask `columns` only (others dropped)."""
-        m = self.matrix
+    def matrix_of(self, columns: np.ndarray, rows: np.ndarray | None = None):
+        """The weights of the features in the mask `columns` only (others dropped); of the
+        documents at `rows` only, in that order, when given (cheaper than all, then rows)."""
+        m = self.matrix if rows is None else self.matrix[rows]
         keep = columns[m.indices]
         indptr = np.concatenate(([0], np.cumsum(keep)))[m.indptr]
         return self._sparse.csr_matrix((m.data[keep], m.indices[keep], indptr), shape=m.shape)
@@ -99,8 +100,12 @@ class Weights:
     def _per_document(self, values: np.ndarray) -> np.ndarray:
         """Sums of `values` (one per stored weight) per document row, each summed alone."""
         indptr = self.matrix.indptr
-        rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
-        return np.bincount(rows, weights=values, minlength=len(indptr) - 1)
+        if len(indptr) < 2:
+            return np.zeros(0)
+        # reduceat sums each row's slice; an empty row would give its next value: zeroed.
+        sums = np.add.reduceat(np.append(values, 0.0), indptr[:-1])
+        sums[indptr[:-1] == indptr[1:]] = 0.0
+        return sums
 
 
 def _kinds(features: Sequence[str]) -> np.ndarray:
