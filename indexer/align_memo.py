@@ -46,6 +46,15 @@ class PairMemo:
     stamp: str = ""  # the caller's version of the scoring code the values come from
     hits: int = 0  # values taken from an earlier run (this run)
     misses: int = 0  # values computed (this run)
+    #: Whether `values` are all the memo holds (after a full alignment), or only those an
+    #: incremental one added since (see `earlier`).
+    whole: bool = True
+    #: The values of the last full alignment, when kept apart and not read yet: an
+    #: incremental alignment scores only new pairs and does without them (not pickled).
+    earlier: Callable[[], PairMemo | None] | None = field(default=None, repr=False, compare=False)
+
+    def __getstate__(self):
+        return {**self.__dict__, "earlier": None}
 
     def attach(self, scoring: _Scoring, content_kinds: frozenset[str], forget: bool = True) -> None:
         """Make `scoring`'s factor methods look here first, and keep what they compute.
@@ -56,6 +65,9 @@ class PairMemo:
         incremental alignment scores few pairs, and the next full one needs the others).
         """
         keys = [d.key for d in scoring.docs]
+        if forget:
+            self._take_earlier()
+        self.whole = forget
         earlier = self.values
         watched = content_kinds | {MARKS_KIND}
         common = frozenset(
@@ -70,6 +82,16 @@ class PairMemo:
                 getattr(scoring, name), keys, earlier.get(name, {}), self.values[name]
             )
             setattr(scoring, name, memoized)
+
+    def _take_earlier(self) -> None:
+        """Add the values kept apart (`earlier`): a full alignment reuses them all."""
+        kept = self.earlier() if self.earlier else None
+        self.earlier = None
+        if not isinstance(kept, PairMemo) or kept.stamp != self.stamp or kept is self:
+            return
+        for name in FACTORS:
+            self.values[name] = {**kept.values.get(name, {}), **self.values.get(name, {})}
+        self.spread_df, self.common = kept.spread_df, kept.common
 
     def _valid_spreads(
         self, spreads: dict[PairKey, float], scoring: _Scoring, common: frozenset[str]

@@ -276,7 +276,9 @@ def _regroup(
     documents this run wrote come in `fresh`, with the profiles the workers made;
     `indexed` is what the index holds now (`IndexStore.fingerprints`).
     """
-    from indexer.grouping import profile_key, regroup  # numpy and scipy: only when needed
+    # numpy and scipy: only when needed
+    from indexer.align_update import with_base, without_base
+    from indexer.grouping import profile_key, regroup
 
     source = gen if gen.joinpath(ALIGN_DOCUMENTS_FILE).exists() else previous
     indexed = store.fingerprints(ix) if indexed is None else indexed
@@ -293,13 +295,16 @@ def _regroup(
             reused[path] = doc
     read = store.documents_at(ix, [p for p in stamps if p not in reused])
     docs = [reused.get(p) or read[p] for p in stamps if p in reused or p in read]
-    memo = None if full else store.pair_memo(source)
+    memo = None if full else store.pair_memo(source, since=True)
     state = None if full else store.align_state(source)
     stamp = _scoring_stamp()
     if not isinstance(memo, PairMemo) or memo.stamp != stamp:
         memo = PairMemo(stamp=stamp)
+    if not full:  # the values of the last full alignment: read if this one is full too
+        memo.earlier = functools.partial(store.pair_memo, source)
     if getattr(state, "stamp", None) != stamp:
         state = None
+    state = with_base(state, store.align_weights(source, getattr(state, "base_name", "")))
     try:
         found, state = regroup(docs, profiles, memo, state, kept_profiles)
     except LookupError:  # a kept profile was unreadable: read those documents' texts
@@ -315,8 +320,11 @@ def _regroup(
         d.path: (stamps[d.path], replace(d, segments=[]) if d.segments else d) for d in docs
     }
     store.write_align_documents(gen, texts_left_out)
-    store.write_pair_memo(gen, memo)
+    store.write_pair_memo(gen, memo, memo.whole)
+    state, name, base = without_base(state)
+    store.write_align_weights(gen, name, base)
     store.write_align_state(gen, state)
+    store.prune_align_weights(gen, name)
 
 
 @contextlib.contextmanager

@@ -11,6 +11,7 @@ from test_align import corpus  # noqa: F401  (the fixture)
 from indexer import align as align_module
 from indexer import align_update
 from indexer.align import TOP_K, _assign, _score_all, align, features_of
+from indexer.align_memo import PairMemo
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +91,14 @@ def chosen_pairs(scoring, chosen):
     return {(ids[a], ids[b]) for a, b in zip(chosen.i.tolist(), chosen.j.tolist(), strict=True)}
 
 
+def weights_by_id(scoring):
+    """Each document's weight per feature (the column order differs from run to run)."""
+    matrix, features = scoring.weights.matrix, scoring.weights.vocabulary.features
+    rows = (zip(row.indices.tolist(), row.data.tolist(), strict=True) for row in matrix)
+    docs = scoring.docs
+    return {d.id: {features[c]: v for c, v in row} for d, row in zip(docs, rows, strict=True)}
+
+
 @pytest.mark.parametrize("kept_per_list", [TOP_K, TOP_K + 1, 2 * TOP_K])
 def test_successive_updates_score_as_full_alignments(archive, monkeypatch, kept_per_list):
     """Round after round of changes, the kept candidate lists shrink: each update still
@@ -100,9 +109,12 @@ def test_successive_updates_score_as_full_alignments(archive, monkeypatch, kept_
     state, docs = first.state, dict(archive)
     assert not state.chosen.top.complete.all()  # some lists leave candidates out
     ids = sorted(archive)
+    rewritten: set[str] = set()
     for round_ in range(4):
         edited = ids[30 + 7 * round_ : 33 + 7 * round_]
         gone = ids[60 + 2 * round_ : 62 + 2 * round_]
+        if round_:  # one of the last round's changed documents changes again, one goes
+            edited, gone = [*edited, ids[23 + 7 * round_]], [*gone, ids[25 + 7 * round_]]
         for doc_id in edited:
             d = docs[doc_id]
             blocks = d.text.split("\n\n")
@@ -123,6 +135,10 @@ def test_successive_updates_score_as_full_alignments(archive, monkeypatch, kept_
         )
         assert summary(pairs) == summary(full_pairs)
         assert chosen_pairs(scoring, state.chosen) == chosen_pairs(full_scoring, full_chosen)
+        # The weight rows, kept in two parts, are those of the documents now.
+        assert weights_by_id(scoring) == weights_by_id(full_scoring)
+        rewritten = (rewritten | set(edited)) - set(gone)
+        assert state.extra.shape[0] == len(rewritten)  # the base stays as it was
 
 
 def load_all(docs):
@@ -154,6 +170,30 @@ def test_align_updates_only_large_archives_with_few_changes(archive, monkeypatch
     assert align_update.worth_it(first.state, changed)
     monkeypatch.setattr(align_update, "REFRESH_SHARE", 0.05)
     assert not align_update.worth_it(first.state, changed)
+
+
+def test_an_update_does_without_the_pair_factors_of_the_last_full_alignment(archive, monkeypatch):
+    """An update scores new pairs only and never reads the factors kept by the last full
+    alignment (`PairMemo.earlier`); the next full alignment takes them and its own."""
+    monkeypatch.setattr(align_update, "INCREMENTAL_FROM", 10)
+    monkeypatch.setattr(align_update, "REFRESH_SHARE", 0.2)
+    base = PairMemo()
+    first = align(list(archive.values()), memo=base)
+    assert base.whole and base.misses > 0
+    docs, _changed = changed_archive(archive)
+    reads = []
+    since = PairMemo(earlier=lambda: reads.append(1) or base)
+    align(docs, memo=since, kept=first.state)
+    assert not reads and not since.whole and since.misses > 0
+    only_since = replace(since, earlier=None, values={k: dict(v) for k, v in since.values.items()})
+    refreshed = align(docs, memo=since)  # no state: a full alignment
+    assert reads == [1] and since.whole
+    align(docs, memo=only_since)
+    assert since.hits > only_since.hits  # the earlier values were used
+    assert refreshed == align(docs)
+    fresh = PairMemo()
+    align(docs, memo=fresh)
+    assert since.values == fresh.values  # each value kept is the one the formula gives
 
 
 def test_align_with_a_kept_state_groups_as_a_full_alignment(archive, monkeypatch):

@@ -262,16 +262,28 @@ def test_incremental_alignments_link_what_aligning_from_scratch_links(tmp_path, 
     store = archive.store
     french = (docs / "c012.html").read_text("utf-8")
     changes = [*chapter_changes(docs), lambda: (docs / "c012.html").write_text(french, "utf-8")]
+    gen = store.root / store.current_name()
+    written_once = kept_whole(gen)  # the last full alignment's weights and pair factors
+    assert len(written_once) == 2
     for number, change in enumerate(changes, start=1):
         change()
         archive.index(jobs=1)
         state = store.align_state(store.root / store.current_name())
         assert state.changed >= number  # aligned incrementally, from the last run's state
         assert linked_pairs(store.translations()) == linked_pairs(aligned_from_scratch(archive))
+        assert kept_whole(gen) == written_once and (gen / "align-pairs-since.pickle").exists()
     ids = {d.path: d.id for d in archive.all_documents()}
     assert ids["c010.html"] not in store.translations()["links"].get(ids["c011.html"], {})
     archive.index(jobs=1, full=True)
-    assert store.align_state(store.root / store.current_name()).changed == 0
+    gen = store.root / store.current_name()
+    assert store.align_state(gen).changed == 0
+    assert len(kept_whole(gen)) == 2 and not (gen / "align-pairs-since.pickle").exists()
+
+
+def kept_whole(gen: Path) -> dict[str, tuple[int, int]]:
+    """The files a full alignment writes once (weights, pair factors): name -> inode, mtime."""
+    found = [*gen.glob("align-weights-*.pickle"), gen / "align-pairs.pickle"]
+    return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in found if p.exists()}
 
 
 def test_an_unreadable_kept_profile_is_made_again_from_the_text(tmp_path):
