@@ -224,7 +224,9 @@ TOP_K = 5
 #: Candidates an alignment keeps per document and other language for the next, incremental
 #: one (`indexer.align_update`): when changed documents drop out of a list, the best TOP_K
 #: of the others are still known, without looking for that document's candidates again.
-TOP_KEPT = 2 * TOP_K
+#: Two more: 1 % of the documents changed five times over leaves about one list in 200
+#: short of TOP_K; each more costs a full alignment a pass over its ~6 million candidates.
+TOP_KEPT = TOP_K + 2
 #: Shared values named per kind of evidence.
 EXAMPLES = 5
 #: Pairs whose common features are multiplied at once (bounds the memory of one step).
@@ -305,12 +307,14 @@ class _Scoring:
         profiles: _Profiles,
         memo: PairMemo | None = None,
         forget: bool = True,  # see PairMemo.attach
+        bags: Sequence[dict[str, int]] = (),  # each document's features, when made already
     ):
         self.docs = list(docs)
         self.rejected = rejected
         self.index = {d.id: i for i, d in enumerate(self.docs)}
         self.profiles = profiles
         self.features = _Bags(self.docs, profiles)
+        self.features.fill(bags)  # before the memo walks them (PairMemo.attach)
         self.stats = stats
         self.df = _Frequencies(stats.df)
         self.n = stats.n
@@ -347,9 +351,7 @@ class _Scoring:
         vocabulary = Vocabulary()
         vocabulary.add(bags, _Frequencies(stats.df).__getitem__)
         weights = Weights(rows(bags, vocabulary, stats.n, KIND_WEIGHTS), vocabulary, KIND_WEIGHTS)
-        scoring = cls(docs, rejected, stats, weights, _Profiles(docs, profiles), memo)
-        scoring.features.fill(bags)
-        return scoring
+        return cls(docs, rejected, stats, weights, _Profiles(docs, profiles), memo, bags=bags)
 
     def idf(self, feature: str) -> float:
         return math.log((self.n + 1) / self.df[feature])
@@ -421,9 +423,16 @@ class _Scoring:
         common = (w.df > self.max_df) & w.weighted
         i, j = candidates.i[chosen], candidates.j[chosen]
         dot = candidates.dot[chosen].copy()
+        # A few pairs (an update's) take their rows first; many (a full alignment's, each
+        # row in dozens of pairs) filter the whole matrix once.
+        whole = w.matrix_of(common) if 2 * len(i) > w.matrix.shape[0] else None
+
+        def weights_of(rows: np.ndarray):
+            return w.matrix_of(common, rows) if whole is None else whole[rows]
+
         for start in range(0, len(i), COSINE_CHUNK):
             part = slice(start, start + COSINE_CHUNK)
-            shared = w.matrix_of(common, i[part]).multiply(w.matrix_of(common, j[part]))
+            shared = weights_of(i[part]).multiply(weights_of(j[part]))
             dot[part] += np.asarray(shared.sum(axis=1)).ravel()
         return dot / (self.norms[i] * self.norms[j])
 
