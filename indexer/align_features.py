@@ -15,10 +15,14 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from archive.languages import LANGUAGES
 from indexer.align_dates import find_dates
 from indexer.align_glossary import concepts
+
+if TYPE_CHECKING:
+    from archive.document import Document
 
 #: Feature kinds (the prefix before ":") as evidence names them.
 KINDS = {
@@ -114,6 +118,23 @@ _FOLDED = _FoldTable()
 def stopwords() -> frozenset[str]:
     """Grammar words of every known language: `die`, `des` and `in` prove nothing across them."""
     return frozenset(fold(w) for lang in LANGUAGES.values() for w in lang.stopwords)
+
+
+def profile_key(doc: Document) -> str:
+    """What a document's profile depends on: content, sidecar, title, language, version."""
+    fp = doc.fingerprint
+    content = fp.sha256 or f"{fp.size}:{fp.mtime_ns}"
+    return f"{PROFILE_VERSION}|{doc.lang}|{content}|{fp.sidecar}|{doc.title}"
+
+
+def document_profile(doc: Document) -> tuple[str, Profile]:
+    """A document's profile and the key it is kept under (see `profile_key`).
+
+    Made in the indexing workers, which therefore import only this module of the
+    aligner's: the rest needs numpy, whose import cost each worker 0.15 s of a run
+    that changed 100 files.
+    """
+    return profile_key(doc), profile(doc.text, doc.title, doc.lang, tuple(doc.marks))
 
 
 def profile(text: str, title: str = "", lang: str = "", marks: Sequence[str] = ()) -> Profile:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from archive.document import Document
 from indexer.align import AlignDoc, Link, align, drift, with_profiles
-from indexer.align_features import PROFILE_VERSION, Profile, profile
+from indexer.align_features import Profile, profile, profile_key
 from indexer.align_memo import PairMemo
 
 if TYPE_CHECKING:
@@ -65,13 +65,6 @@ def align_doc(
         key=content_key(doc),
         profile_ref=ref,
     )
-
-
-def profile_key(doc: Document) -> str:
-    """What a document's profile depends on: content, sidecar, title, language, version."""
-    fp = doc.fingerprint
-    content = fp.sha256 or f"{fp.size}:{fp.mtime_ns}"
-    return f"{PROFILE_VERSION}|{doc.lang}|{content}|{fp.sidecar}|{doc.title}"
 
 
 def content_key(doc: Document) -> str:

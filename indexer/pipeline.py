@@ -25,7 +25,7 @@ from archive.languages import UNDETERMINED
 from archive.prepared import Prepared
 from archive.store import ALIGN_DOCUMENTS_FILE, OCR_CACHE, TEXT_CACHE, IndexStore, batch
 from indexer import pool
-from indexer.align_features import Profile
+from indexer.align_features import Profile, document_profile
 from indexer.align_memo import PairMemo
 from indexer.detect import detect_segments, document_languages, load_profiles, override
 from indexer.extract import OcrOptions, extract, supported_suffixes
@@ -85,7 +85,7 @@ class Ready:
     entry: Document | Failure
     warning: Failure | None = None  # an unreadable sidecar: the file is indexed without it
     timing: dict = field(default_factory=dict)
-    #: The translation aligner's profile of the document (`grouping.profile_key`, profile):
+    #: The translation aligner's profile of the document (`align_features.profile_key`, profile):
     #: made here, in parallel, rather than in the parent after the last file.
     profile: tuple[str, Profile] | None = None
     segment: object = None  # the worker's segment, sealed after this document (a checkpoint)
@@ -579,12 +579,8 @@ def _ready(relpath, fingerprint, analysed: Analysed, documents: Path, prepare, w
     except ExtractionError as exc:
         return Ready(Failure(relpath, exc.reason, exc.detail), warning, timing)
     entry = prepare(doc)
-    from indexer.grouping import align_doc
-
-    profiles: dict[str, Profile] = {}
-    align_doc(doc, profiles)
+    profile = document_profile(doc)
     timing["analyse"] = time.perf_counter() - started
-    profile = next(iter(profiles.items()))
     writing = time.perf_counter()
     try:
         sealed = write(entry)
