@@ -71,9 +71,13 @@ class TextCache:
             return None
 
     def put(self, sha256: str, value: object) -> None:
-        """Keep a value atomically; a cache that cannot be written is skipped, never fatal."""
+        """Keep a value atomically; a cache that cannot be written is skipped, never fatal.
+
+        Not synced to disk: a torn entry fails zlib's checksum in `get` and the file is
+        read again, which is all a lost entry costs.
+        """
         data = zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
-        cachefiles.keep(self.path(sha256), data)
+        cachefiles.keep(self.path(sha256), data, durable=False)
 
     def prune(self, keep: Iterable[str]) -> int:
         """Remove entries of files no longer in the archive, of older code, and temporary
