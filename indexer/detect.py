@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from archive.document import Segment
 from archive.languages import LANGUAGES, STOPWORDS, UNDETERMINED
+from indexer import langprofiles
 from indexer.extract import RawSegment
 
 #: Fewer letters than this and a segment is judged by its neighbours.
@@ -44,12 +45,7 @@ CUE_SURE_WORDS, CUE_SURE_DENSITY, CUE_SURE_SHARE = 12, 0.07, 0.9
 
 @lru_cache(maxsize=1)
 def _factory():
-    from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
-
-    factory = DetectorFactory()
-    factory.load_profile(PROFILES_DIRECTORY)
-    factory.seed = 0
-    return factory
+    return langprofiles.factory()
 
 
 def load_profiles() -> None:
