@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from archive.document import Document
 from indexer.align import AlignDoc, Link, align, drift, with_profiles
-from indexer.align_features import Profile, profile, profile_key
+from indexer.align_features import Profile, document_profile, profile_key
 from indexer.align_memo import PairMemo
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ def align_doc(
         if features is None and key in stored:
             ref = key
         elif features is None:
-            features = profiles[key] = profile(doc.text, doc.title, doc.lang, tuple(doc.marks))
+            features = profiles[key] = document_profile(doc)
         text = ""
     return AlignDoc(
         id=doc.id,

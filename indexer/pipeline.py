@@ -25,7 +25,7 @@ from archive.languages import UNDETERMINED
 from archive.prepared import Prepared
 from archive.store import ALIGN_DOCUMENTS_FILE, OCR_CACHE, TEXT_CACHE, IndexStore, batch
 from indexer import pool
-from indexer.align_features import Profile, document_profile
+from indexer.align_features import Profile, document_profile, profile_key
 from indexer.align_memo import PairMemo
 from indexer.detect import detect_segments, document_languages, load_profiles, override
 from indexer.extract import OcrOptions, extract, supported_suffixes
@@ -579,7 +579,7 @@ def _ready(relpath, fingerprint, analysed: Analysed, documents: Path, prepare, w
     except ExtractionError as exc:
         return Ready(Failure(relpath, exc.reason, exc.detail), warning, timing)
     entry = prepare(doc)
-    profile = document_profile(doc)
+    profile = (profile_key(doc), document_profile(doc))
     timing["analyse"] = time.perf_counter() - started
     writing = time.perf_counter()
     try:
