@@ -272,17 +272,34 @@ def _gather(first, second, source, cols):
     """The CSR matrix of rows `source` of `first` stacked on `second` (rows of `second`
     counted from first's row count), `cols` columns wide.
 
-    One gather over the entries (stacking, then reordering, copied each of 3 million
-    entries twice: 80 ms of a run that changed one file at 10,000 documents).
+    Copied run by run: `source` is mostly long runs of consecutive rows (the documents
+    kept in id order, a few changed ones in between), so a run that changed 100 files
+    copies some 200 slices instead of gathering 3 million entries one by one (at 10,000
+    documents 0.1 s, most of it spent making and using the index of every entry).
     """
     from scipy import sparse
 
-    starts = np.concatenate((first.indptr[:-1], second.indptr[:-1] + first.nnz))
-    counts = np.concatenate((np.diff(first.indptr), np.diff(second.indptr)))[source]
+    source = np.asarray(source, dtype=np.int64)
+    n_first = first.shape[0]
+    indptr_all = np.concatenate((first.indptr[:-1], second.indptr + first.nnz))
+    counts = np.diff(indptr_all)[source]
     indptr = np.zeros(len(source) + 1, dtype=np.int64)
     np.cumsum(counts, out=indptr[1:])
-    gather = np.repeat(starts[source] - indptr[:-1], counts) + np.arange(indptr[-1])
-    data = np.concatenate((first.data, second.data))[gather]
+    # A run ends where the next row is not the next one, or crosses into `second`.
+    breaks = np.flatnonzero((np.diff(source) != 1) | (source[1:] == n_first)) + 1
+    run_starts = np.concatenate(([0], breaks)) if len(source) else np.zeros(0, dtype=np.int64)
+    run_ends = np.concatenate((breaks, [len(source)])) if len(source) else run_starts
     kind = first.indices.dtype if first.nnz else second.indices.dtype
-    indices = np.concatenate((first.indices, second.indices)).astype(kind, copy=False)[gather]
+    data_parts, index_parts = [], []
+    for a, b in zip(source[run_starts].tolist(), source[run_ends - 1].tolist(), strict=True):
+        matrix, offset = (first, 0) if a < n_first else (second, n_first)
+        lo, hi = matrix.indptr[a - offset], matrix.indptr[b - offset + 1]
+        data_parts.append(matrix.data[lo:hi])
+        index_parts.append(matrix.indices[lo:hi])
+    data = np.concatenate(data_parts) if data_parts else np.zeros(0)
+    indices = (
+        np.concatenate(index_parts).astype(kind, copy=False)
+        if index_parts
+        else np.zeros(0, dtype=kind)
+    )
     return sparse.csr_matrix((data, indices, indptr), shape=(len(source), cols))

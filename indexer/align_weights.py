@@ -88,9 +88,11 @@ class Weights:
         """The weights of the features in the mask `columns` only (others dropped); of the
         documents at `rows` only, in that order, when given (cheaper than all, then rows)."""
         m = self.matrix if rows is None else self.matrix[rows]
-        keep = columns[m.indices]
-        indptr = np.concatenate(([0], np.cumsum(keep)))[m.indptr]
-        return self._sparse.csr_matrix((m.data[keep], m.indices[keep], indptr), shape=m.shape)
+        # The positions of the entries kept, and where each row's start falls among them
+        # (a prefix sum over all 3 million entries at 10,000 documents cost more).
+        kept = np.flatnonzero(columns[m.indices])
+        indptr = np.searchsorted(kept, m.indptr)
+        return self._sparse.csr_matrix((m.data[kept], m.indices[kept], indptr), shape=m.shape)
 
     def count_per_document(self, columns: np.ndarray) -> np.ndarray:
         """How many of the features in the mask `columns` each document has."""
@@ -99,12 +101,14 @@ class Weights:
 
     def _per_document(self, values: np.ndarray) -> np.ndarray:
         """Sums of `values` (one per stored weight) per document row, each summed alone."""
-        indptr = self.matrix.indptr
-        if len(indptr) < 2:
-            return np.zeros(0)
-        # reduceat sums each row's slice; an empty row would give its next value: zeroed.
-        sums = np.add.reduceat(np.append(values, 0.0), indptr[:-1])
-        sums[indptr[:-1] == indptr[1:]] = 0.0
+        starts, ends = self.matrix.indptr[:-1], self.matrix.indptr[1:]
+        sums = np.zeros(len(starts))
+        # reduceat sums from each index to the next: given the rows with entries only, that
+        # is each one's slice (an empty row would take its next value). Not appending a
+        # sentinel to `values` spares a copy of 3 million weights at 10,000 documents.
+        filled = starts < ends
+        if values.size:
+            sums[filled] = np.add.reduceat(values, starts[filled])
         return sums
 
 
