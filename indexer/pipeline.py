@@ -283,7 +283,8 @@ def _regroup(
     source = gen if gen.joinpath(ALIGN_DOCUMENTS_FILE).exists() else previous
     indexed = store.fingerprints(ix) if indexed is None else indexed
     stamps = {p: fp.encode() for p, (fp, state) in indexed.items() if state == "ok"}
-    kept = {} if full else store.align_documents(source)
+    last = None if full else store.align_documents(source)
+    kept = last.entries if last else {}
     unchanged = {p: kept[p][1] for p, stamp in stamps.items() if kept.get(p, ("",))[0] == stamp}
     kept_profiles = store.align_profiles()
     stored = kept_profiles.keys()
@@ -319,7 +320,7 @@ def _regroup(
     texts_left_out = {
         d.path: (stamps[d.path], replace(d, segments=[]) if d.segments else d) for d in docs
     }
-    store.write_align_documents(gen, texts_left_out)
+    store.write_align_documents(gen, texts_left_out, last if source == gen else None)
     store.write_pair_memo(gen, memo, memo.whole)
     state, name, base = without_base(state)
     store.write_align_weights(gen, name, base)

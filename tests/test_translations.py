@@ -2,6 +2,7 @@
 
 import csv
 import json
+import pickle
 import shutil
 import sqlite3
 import subprocess
@@ -228,7 +229,7 @@ def test_what_the_aligner_reads_of_unchanged_documents_is_kept_not_read_again(tm
     docs, archive = chapters(tmp_path, ["c010.html", "c011.html", "c012.html"])
     store = archive.store
     gen = store.root / store.current_name()
-    kept = store.align_documents(gen)
+    kept = store.align_documents(gen).entries
     _stamp, german = kept["c011.html"]
     assert german.segments == []  # no text kept
     german.not_translations.append("c010.html")
@@ -244,6 +245,28 @@ def test_what_the_aligner_reads_of_unchanged_documents_is_kept_not_read_again(tm
     archive.index(jobs=1, full=True)
     links = store.translations()["links"]
     assert ids["c010.html"] in links[ids["c011.html"]]
+
+
+def test_a_run_that_changed_one_file_leaves_the_aligners_record_of_the_others_alone(tmp_path):
+    """What the aligner read of each document is kept whole once, then as changes beside
+    it: the run writes one entry, not all, and the next one reads both."""
+    names = [f"c0{n}.html" for n in range(10, 25)]
+    docs, archive = chapters(tmp_path, names)
+    store = archive.store
+    gen = store.root / store.current_name()
+    whole, since = gen / "align-documents.pickle", gen / "align-documents-since.pickle"
+    written = (whole.stat().st_ino, whole.stat().st_mtime_ns)
+    with open(docs / "c013.html", "a", encoding="utf-8") as fh:
+        fh.write("\n<p>Une phrase ajoutée pour le test.</p>\n")
+    archive.index(jobs=1)
+    assert (whole.stat().st_ino, whole.stat().st_mtime_ns) == written and since.exists()
+    kept = store.align_documents(gen)
+    assert sorted(kept.entries) == names
+    assert kept.entries["c013.html"][0] != kept.whole["c013.html"][0]  # the new version's
+    assert store.translations() == aligned_from_scratch(archive)
+    # Changes counted from another whole file are not applied.
+    since.write_bytes(pickle.dumps(("0" * 16, {}, ["c010.html"])))
+    assert store.align_documents(gen).entries == kept.whole
 
 
 def linked_pairs(translations: dict) -> set[frozenset[str]]:
