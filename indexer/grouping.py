@@ -41,15 +41,16 @@ def align_doc(
     it needs it (an incremental alignment needs few).
     """
     grouped = doc.group if doc.group_source in ("explicit", "name") else None
-    text, features, ref = doc.text, None, ""
-    if profiles is not None:
-        key = profile_key(doc)
+    key = profile_key(doc)
+    text, features, ref = "", None, ""
+    if profiles is None:
+        text = doc.text
+    else:
         features = profiles.get(key)
         if features is None and key in stored:
             ref = key
         elif features is None:
             features = profiles[key] = document_profile(doc)
-        text = ""
     return AlignDoc(
         id=doc.id,
         path=doc.path,
@@ -62,14 +63,15 @@ def align_doc(
         group=grouped,
         marks=tuple(doc.marks),
         features=features,
-        key=content_key(doc),
+        key=content_key(doc, key),
         profile_ref=ref,
     )
 
 
-def content_key(doc: Document) -> str:
-    """What the aligner's pair factors depend on: the profile, pages, format and date."""
-    key = f"{profile_key(doc)}|{doc.pages}|{doc.mime}|{doc.source_date}"
+def content_key(doc: Document, profile: str = "") -> str:
+    """What the aligner's pair factors depend on: the profile (`profile_key(doc)`, when
+    the caller has it already), pages, format and date."""
+    key = f"{profile or profile_key(doc)}|{doc.pages}|{doc.mime}|{doc.source_date}"
     return hashlib.blake2b(key.encode("utf-8"), digest_size=12).hexdigest()
 
 
