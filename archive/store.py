@@ -331,6 +331,8 @@ class IndexStore:
         (ALIGN_DOCUMENTS_REWRITE), the whole file is written again."""
         if last is not None and last.token:
             whole = last.whole
+            # An unchanged document's entry holds the very Document read from the whole
+            # file (the caller reuses it), so identity tells it apart without comparing.
             changed = {
                 path: entry
                 for path, entry in entries.items()

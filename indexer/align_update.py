@@ -280,26 +280,22 @@ def _gather(first, second, source, cols):
     from scipy import sparse
 
     source = np.asarray(source, dtype=np.int64)
+    if not len(source):
+        return sparse.csr_matrix((0, cols))
     n_first = first.shape[0]
-    indptr_all = np.concatenate((first.indptr[:-1], second.indptr + first.nnz))
-    counts = np.diff(indptr_all)[source]
+    counts = np.concatenate((np.diff(first.indptr), np.diff(second.indptr)))[source]
     indptr = np.zeros(len(source) + 1, dtype=np.int64)
     np.cumsum(counts, out=indptr[1:])
     # A run ends where the next row is not the next one, or crosses into `second`.
     breaks = np.flatnonzero((np.diff(source) != 1) | (source[1:] == n_first)) + 1
-    run_starts = np.concatenate(([0], breaks)) if len(source) else np.zeros(0, dtype=np.int64)
-    run_ends = np.concatenate((breaks, [len(source)])) if len(source) else run_starts
+    firsts = source[np.concatenate(([0], breaks))].tolist()
+    lasts = source[np.concatenate((breaks, [len(source)])) - 1].tolist()
     kind = first.indices.dtype if first.nnz else second.indices.dtype
-    data_parts, index_parts = [], []
-    for a, b in zip(source[run_starts].tolist(), source[run_ends - 1].tolist(), strict=True):
+    data, indices = [], []
+    for a, b in zip(firsts, lasts, strict=True):
         matrix, offset = (first, 0) if a < n_first else (second, n_first)
         lo, hi = matrix.indptr[a - offset], matrix.indptr[b - offset + 1]
-        data_parts.append(matrix.data[lo:hi])
-        index_parts.append(matrix.indices[lo:hi])
-    data = np.concatenate(data_parts) if data_parts else np.zeros(0)
-    indices = (
-        np.concatenate(index_parts).astype(kind, copy=False)
-        if index_parts
-        else np.zeros(0, dtype=kind)
-    )
-    return sparse.csr_matrix((data, indices, indptr), shape=(len(source), cols))
+        data.append(matrix.data[lo:hi])
+        indices.append(matrix.indices[lo:hi])
+    indices = np.concatenate(indices).astype(kind, copy=False)
+    return sparse.csr_matrix((np.concatenate(data), indices, indptr), shape=(len(source), cols))
