@@ -8,6 +8,8 @@ and phrase search must find the same documents.
 
 from __future__ import annotations
 
+import zlib
+
 import pytest
 from whoosh import index
 from whoosh.fields import ID, TEXT, Schema
@@ -25,6 +27,8 @@ def _text(n: int) -> str:
         words += ["rare", "phrase", "here"]
     if n % 7 == 0:
         words += ["phrase", "other", "here"]
+    if n in (3, 4):
+        words += ["pair"]  # two postings: a block whose values are stored as they are
     return " ".join([*words, f"w{n}"])
 
 
@@ -52,7 +56,7 @@ def _walk(matcher, kind):
     return out
 
 
-@pytest.mark.parametrize("term", ["common", "rare", "phrase", "w3"])
+@pytest.mark.parametrize("term", ["common", "rare", "phrase", "pair", "w3"])
 def test_postings_read_back_as_whoosh_wrote_them(indexes, term):
     readers = {name: ix.reader() for name, ix in indexes.items()}
     try:
@@ -91,3 +95,16 @@ def test_phrases_match_the_same_documents(indexes):
             results[name] = sorted(hit["id"] for hit in s.search(q, limit=None))
     assert results["ours"] == results["whoosh"]
     assert results["ours"] == sorted(str(n) for n in range(DOCS) if n % 5 == 0 and n != 10)
+
+
+@pytest.mark.parametrize("size", [0, 1, codec.RAW_BELOW - 1, codec.RAW_BELOW, 5000, 200_000])
+def test_a_chunk_of_values_reads_back_whether_stored_or_deflated(size):
+    payload = bytes((k * 7 + k // 100) % 256 for k in range(size))
+    stored = codec._compress(payload)
+    assert (stored[:1] == b"\0") == (size < codec.RAW_BELOW)
+    assert codec._uncompress(stored) == payload
+    assert codec._uncompress(memoryview(stored)) == payload
+    # Chunks written before short ones were stored as they are: all deflated.
+    assert codec._uncompress(zlib.compress(payload, codec.VALUES_LEVEL)) == payload
+    if size >= codec.RAW_BELOW:  # the small window loses nothing on a chunk it covers
+        assert len(stored) <= len(zlib.compress(payload, codec.VALUES_LEVEL)) + 8
