@@ -172,3 +172,17 @@ def test_nothing_to_do_only_when_every_file_has_the_recorded_stat():
     assert not nothing_to_do({"a.txt": Fingerprint(10, 1, "", "sha1:0123")}, held)
     assert not nothing_to_do({"a.txt": Fingerprint(10, 1), "b.txt": Fingerprint(1, 1)}, held)
     assert not nothing_to_do({}, held)
+
+
+def test_a_record_read_again_is_the_file_as_it_is_now(indexed):
+    """The store keeps the record it read last (a run with work reads it twice); a
+    record written since, or damaged since, is read from the file again."""
+    store = indexed.store
+    first = store.holdings()
+    assert first and store.holdings() == first
+    gen = store.root / store.current_name()
+    shorter = {path: entry for path, entry in first.items() if path != "windows.en.txt"}
+    store.write_holdings(gen, shorter)
+    assert store.holdings() == shorter
+    (gen / HOLDINGS_FILE).write_text("{}", "utf-8")
+    assert store.holdings() is None
