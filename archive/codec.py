@@ -9,8 +9,8 @@ a third of a slow query's time.
 
 Here a block keeps Whoosh's framing (length, block info) but its data is three
 parts: the document numbers as raw 32-bit integers, the weights as raw 32-bit
-floats, then the values (positions, character offsets), compressed in chunks,
-only read when a phrase, the proximity bonus or a snippet needs them. `arrays()` reads a
+floats, then the values (positions, character offsets) in chunks, compressed unless
+short, only read when a phrase, the proximity bonus or a snippet needs them. `arrays()` reads a
 whole posting list straight into numpy arrays. Blocks are larger (BLOCK_POSTINGS)
 because ranking reads lists whole; `skip_to` walks a block's numbers in memory.
 
@@ -141,11 +141,11 @@ def _compress(payload: bytes) -> bytes:
     """One chunk of values: stored as it is after a zero byte when short, else deflated
     with a window no larger than the chunk.
 
-    `zlib.compress` sets up its full 32 KB window and hash table every call, about 90 µs
-    here even for 20 bytes, and most terms of a small segment have a short chunk: a run
-    that changed 100 files spent a tenth of its workers' time there. A window that
-    covers the whole chunk loses nothing. A zlib stream never starts with a zero byte
-    (its first byte names the method, 8), so `_uncompress` tells the two apart.
+    `zlib.compress` sets up its full 32 KB window and hash table on every call, and most
+    terms of a small segment have a short chunk: sealing 50 changed documents (9,213
+    chunks) spent 0.11-0.12 s compressing, 0.08 s now. A window that covers the whole
+    chunk loses nothing. A zlib stream never starts with a zero byte (its first byte
+    names the method, 8), so `_uncompress` tells the two apart.
     """
     if len(payload) < RAW_BELOW:
         return b"\0" + payload
