@@ -31,6 +31,15 @@ _TOKEN = re.compile(  # white space and comments, then one token (or the end)
     rb"|(?P<word>[^" + _WHITE + _DELIMITERS + rb"]+)"
     rb"|(?P<end>\Z))"
 )
+#: A number where a token may end: before white space, a delimiter or the end.
+_NUMBER = rb"[+-]?(?:\d+\.?\d*|\.\d+)(?=[" + _WHITE + _DELIMITERS + rb"]|\Z)"
+#: A flat array of hex strings, plain literal strings (no parentheses, no escapes) and
+#: numbers: what the TJ operator shows, most of a page's tokens, read in one match.
+_FLAT_ARRAY = re.compile(
+    rb"\[((?:[" + _WHITE + rb"]*(?:<[0-9A-Fa-f]*>|\([^()\\]*\)|" + _NUMBER + rb"))*)"
+    rb"[" + _WHITE + rb"]*\]"
+)
+_FLAT_ITEM = re.compile(rb"<([0-9A-Fa-f]*)>|\(([^()\\]*)\)|(" + _NUMBER + rb")")
 _PARENS = re.compile(rb"[()\\]")
 _ESCAPE = re.compile(rb"\\(?:([0-7]{1,3})|(\r\n|\r|\n)|(.))", re.DOTALL)
 _ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
@@ -65,6 +74,8 @@ def operations(data: bytes) -> list[tuple[list, bytes]]:
             value = _hex(token)
         elif kind == "end":
             break
+        elif kind == "array" and (flat := _FLAT_ARRAY.match(data, pos - 1)):
+            value, pos = _flat_items(flat[1]), flat.end()
         elif kind in ("array", "dict"):
             stack.append([])
             kinds.append(kind)
@@ -89,6 +100,19 @@ def operations(data: bytes) -> list[tuple[list, bytes]]:
     if stack:
         raise Unreadable("an array or dictionary is not closed")
     return found
+
+
+def _flat_items(inside: bytes) -> list:
+    """The items of a `_FLAT_ARRAY`, as the token loop would give them."""
+    items: list = []
+    for hexa, plain, number in _FLAT_ITEM.findall(inside):
+        if number:
+            items.append(float(number) if b"." in number else int(number))
+        elif plain or not hexa:
+            items.append(plain)
+        else:
+            items.append(bytes.fromhex((hexa + b"0" if len(hexa) % 2 else hexa).decode("ascii")))
+    return items
 
 
 def _literal(data: bytes, pos: int) -> tuple[bytes, int]:

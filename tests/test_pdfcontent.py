@@ -75,6 +75,16 @@ def test_every_kind_of_token_reads_as_pypdf_reads_it():
     assert _ours(data) == _pypdf(data)
 
 
+def test_flat_arrays_read_in_one_match_as_the_token_loop_reads_them():
+    """What TJ shows (strings and numbers, no nesting) takes a shortcut; edge cases of it."""
+    data = (
+        b"[1 2] TJ [(a)3] TJ [<>] TJ [()] TJ [<abc>] TJ [ ] TJ [-.5 +1. 7] TJ [[1] 2] TJ "
+        b"[\x00(a)\x0c2]TJ [1(a)<41>-12.5] TJ [(a\\)b) 1] TJ [(a(b)c)] TJ [<00 11>] TJ "
+        b"[%c\n1] TJ [1/F] TJ << /A [1 2] /B [(x)] >> BDC"
+    )
+    assert _ours(data) == _pypdf(data)
+
+
 def test_what_it_does_not_read_is_handed_back():
     for data in (
         b"BI /W 1 /H 1 /BPC 8 /CS /G ID \x00 EI Q",  # inline image
