@@ -3,10 +3,10 @@
 pypdf reads a content stream a byte at a time in Python; on the TeX-made books of
 the corpus that was three quarters of extracting a page's text. `operations()` reads
 what text pages are made of (numbers, names, strings, arrays, dictionaries and
-operators) a token at a time with one compiled pattern, and gives up on what it does
-not read (inline images, anything malformed) by raising `Unreadable`: the caller then
-uses pypdf's reader, which stays the reference (tests compare the two on every page
-of the corpus).
+operators) a token at a time with one compiled pattern (a flat array, what TJ shows,
+in one match), and gives up on what it does not read (inline images, anything
+malformed) by raising `Unreadable`: the caller then uses pypdf's reader, which stays
+the reference (tests compare the two on every page of the corpus).
 
 Values come as pypdf gives them to `indexer.pdftext` with forced "bytes" encoding,
 in plain Python types: operators and strings as bytes, names as str ("/F1"),

@@ -75,7 +75,7 @@ def test_every_kind_of_token_reads_as_pypdf_reads_it():
     assert _ours(data) == _pypdf(data)
 
 
-def test_flat_arrays_read_in_one_match_as_the_token_loop_reads_them():
+def test_flat_arrays_read_in_one_match_as_pypdf_reads_them():
     """What TJ shows (strings and numbers, no nesting) takes a shortcut; edge cases of it."""
     data = (
         b"[1 2] TJ [(a)3] TJ [<>] TJ [()] TJ [<abc>] TJ [ ] TJ [-.5 +1. 7] TJ [[1] 2] TJ "
