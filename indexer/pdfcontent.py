@@ -20,9 +20,11 @@ import re
 #: PDF's white-space and delimiter bytes (ISO 32000-1, 7.2.2).
 _WHITE = rb"\x00\t\n\x0c\r "
 _DELIMITERS = rb"()<>\[\]{}/%"
+#: A number where a token may end: before white space, a delimiter or the end.
+_NUMBER = rb"[+-]?(?:\d+\.?\d*|\.\d+)(?=[" + _WHITE + _DELIMITERS + rb"]|\Z)"
 _TOKEN = re.compile(  # white space and comments, then one token (or the end)
     rb"(?:[" + _WHITE + rb"]+|%[^\r\n]*)*"
-    rb"(?:(?P<number>[+-]?(?:\d+\.?\d*|\.\d+))(?=[" + _WHITE + _DELIMITERS + rb"]|\Z)"
+    rb"(?:(?P<number>" + _NUMBER + rb")"
     rb"|(?P<name>/[^" + _WHITE + _DELIMITERS + rb"]*)"
     rb"|(?P<dict><<)|(?P<end_dict>>>)"
     rb"|(?P<hex><[0-9A-Fa-f" + _WHITE + rb"]*>)"
@@ -31,8 +33,6 @@ _TOKEN = re.compile(  # white space and comments, then one token (or the end)
     rb"|(?P<word>[^" + _WHITE + _DELIMITERS + rb"]+)"
     rb"|(?P<end>\Z))"
 )
-#: A number where a token may end: before white space, a delimiter or the end.
-_NUMBER = rb"[+-]?(?:\d+\.?\d*|\.\d+)(?=[" + _WHITE + _DELIMITERS + rb"]|\Z)"
 #: A flat array of hex strings, plain literal strings (no parentheses, no escapes) and
 #: numbers: what the TJ operator shows, most of a page's tokens, read in one match.
 _FLAT_ARRAY = re.compile(
@@ -111,7 +111,7 @@ def _flat_items(inside: bytes) -> list:
         elif plain or not hexa:
             items.append(plain)
         else:
-            items.append(bytes.fromhex((hexa + b"0" if len(hexa) % 2 else hexa).decode("ascii")))
+            items.append(_hex_digits(hexa))
     return items
 
 
@@ -149,7 +149,11 @@ def _escaped(match: re.Match) -> bytes:
 
 
 def _hex(token: bytes) -> bytes:
-    digits = _HEX_SPACE.sub(b"", token[1:-1])
+    return _hex_digits(_HEX_SPACE.sub(b"", token[1:-1]))
+
+
+def _hex_digits(digits: bytes) -> bytes:
+    """The bytes of hex digits without white space (an odd last digit counts as d0)."""
     if len(digits) % 2:
         digits += b"0"
     return bytes.fromhex(digits.decode("ascii"))
