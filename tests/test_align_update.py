@@ -6,19 +6,24 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from test_align import corpus  # noqa: F401  (the fixture)
+from test_align import CORPUS, corpus  # noqa: F401  (the fixture)
 
 from indexer import align as align_module
 from indexer import align_update
 from indexer.align import TOP_K, _assign, _score_all, align, features_of
 from indexer.align_memo import PairMemo
+from indexer.extract import extract
 
 
 @pytest.fixture(scope="module")
 def archive(corpus):  # noqa: F811
-    """About a hundred documents: the corpus, and the first half of each as another one."""
+    """About a hundred documents: the corpus, and the first half of each as another one;
+    the HTML pages with their marks (anchors, images), which the indexer passes on."""
     docs, _groups = corpus
-    full = [replace(d, key=f"{d.id}@1") for d in docs.values()]
+    full = [
+        replace(d, key=f"{d.id}@1", marks=tuple(extract(CORPUS / "files" / d.id).marks))
+        for d in docs.values()
+    ]
     halves = [
         replace(d, id=f"{d.id}~half", path=f"{d.path}~half", key=f"{d.id}~half@1", text=half(d))
         for d in docs.values()
