@@ -285,6 +285,23 @@ class _Frequencies(dict):
         return NEW_DF
 
 
+def _max_df(n: int) -> int:
+    """Features in more documents than this are common: blocking does not pair on them."""
+    return max(MIN_MAX_DF, n // 50)
+
+
+def _spread_df(n: int) -> int:
+    """Features in at most this many documents count for `spread` (`_Scoring.spread`)."""
+    return min(_max_df(n), max(2, n // 2))
+
+
+def rare_marks_of(weights: Weights, n: int) -> np.ndarray:
+    """How many rare marks (`a:` features `spread` counts) each row of `weights` has, in
+    an alignment of `n` documents: a function of the row and `n`, which an incremental
+    alignment keeps (`indexer.align_update`)."""
+    return weights.count_per_document(weights.of_kind("a") & (weights.df <= _spread_df(n)))
+
+
 class _Scoring:
     """Profiles, weights and the candidate pairs of one call.
 
@@ -308,6 +325,7 @@ class _Scoring:
         memo: PairMemo | None = None,
         forget: bool = True,  # see PairMemo.attach
         bags: Sequence[dict[str, int]] = (),  # each document's features, when made already
+        rare_marks: list[int] | None = None,  # `rare_marks_of(weights, n)`, when kept
     ):
         self.docs = list(docs)
         self.rejected = rejected
@@ -318,17 +336,17 @@ class _Scoring:
         self.stats = stats
         self.df = _Frequencies(stats.df)
         self.n = stats.n
-        self.max_df = max(MIN_MAX_DF, self.n // 50)
-        self.spread_df = min(self.max_df, max(2, self.n // 2))
+        self.max_df = _max_df(self.n)
+        self.spread_df = _spread_df(self.n)
         self.weights = weights
         codes = {lang: k for k, lang in enumerate(sorted({d.lang for d in self.docs}))}
         self.lang_codes = np.array([codes[d.lang] for d in self.docs], dtype=np.int64)
         self.norms = self.weights.norms
         self.sequences: dict[int, ShapeSequence] = {}
         # Per document, for `spread` (counted per pair, every feature was walked per pair).
-        self.rare_marks = self.weights.count_per_document(
-            self.weights.of_kind("a") & (self.weights.df <= self.spread_df)
-        ).tolist()
+        if rare_marks is None:
+            rare_marks = rare_marks_of(weights, self.n).tolist()
+        self.rare_marks = rare_marks
         if memo is not None:
             memo.attach(self, _CONTENT_KINDS, forget)
 

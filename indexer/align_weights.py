@@ -64,7 +64,13 @@ def rows(
 class Weights:
     """Weights of one alignment's documents (rows, in the caller's order) per feature."""
 
-    def __init__(self, matrix, vocabulary: Vocabulary, kind_weights: Mapping[str, float]):
+    def __init__(
+        self,
+        matrix,
+        vocabulary: Vocabulary,
+        kind_weights: Mapping[str, float],
+        norms: np.ndarray | None = None,  # each row's, when the caller kept them
+    ):
         from scipy import sparse
 
         self._sparse = sparse
@@ -75,8 +81,9 @@ class Weights:
         self.kinds = _kinds(vocabulary.features)
         #: Features whose kind counts at all (glossary concepts are weighted 0 for now).
         self.weighted = _by_kind(kind_weights)[self.kinds] > 0
-        norms = np.sqrt(self._per_document(matrix.data * matrix.data))
-        norms[norms == 0] = 1.0
+        if norms is None:
+            norms = np.sqrt(self._per_document(matrix.data * matrix.data))
+            norms[norms == 0] = 1.0
         #: Euclidean length of each document's weights (1 for a document without any).
         self.norms = norms
 
