@@ -400,20 +400,25 @@ class _Scoring:
 
     def candidates_of(self, rows: np.ndarray) -> Candidates:
         """The blocking pairs of the documents at `rows` only (incremental alignment)."""
-        rare = self._rare()
-        product = (rare[rows] @ rare.T).tocoo()
-        i, j = rows[product.row], product.col.astype(np.int64)
+        w = self.weights
+        query = w.matrix_of(self._rare_columns(), rows)
+        j, x, dot = w.products(query)  # shared rare features: the query holds no others
+        i = rows[x]
         cross = self.lang_codes[i] != self.lang_codes[j]
-        i, j, dot = i[cross], j[cross], product.data[cross]
+        i, j, dot = i[cross], j[cross], dot[cross]
         low, high = np.minimum(i, j), np.maximum(i, j)
         # A pair of two rows is found from both: kept once.
         _codes, first = np.unique(low * len(self.docs) + high, return_index=True)
         return self._allowed(low[first], high[first], dot[first])
 
     def _rare(self):
-        """The weights of the features blocking proposes pairs on: in 2..max_df documents."""
+        """The weights of the features blocking proposes pairs on (`_rare_columns`)."""
+        return self.weights.matrix_of(self._rare_columns())
+
+    def _rare_columns(self) -> np.ndarray:
+        """Mask of the features blocking proposes pairs on: in 2..max_df documents."""
         w = self.weights
-        return w.matrix_of((w.df >= 2) & (w.df <= self.max_df) & w.weighted)
+        return (w.df >= 2) & (w.df <= self.max_df) & w.weighted
 
     def _allowed(self, i: np.ndarray, j: np.ndarray, dot: np.ndarray) -> Candidates:
         """Candidates without pairs of two grouped documents (groups are never merged) and

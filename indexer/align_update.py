@@ -52,7 +52,7 @@ from indexer.align import (
 )
 from indexer.align_features import Profile
 from indexer.align_memo import PairMemo
-from indexer.align_weights import Vocabulary, Weights, rows
+from indexer.align_weights import KeptRows, Vocabulary, Weights, gather, rows
 
 #: Archives smaller than this are aligned in full every time.
 INCREMENTAL_FROM = 2000
@@ -265,9 +265,9 @@ def update(
 
 
 def _assemble(state, remap, new_rows, bags, vocabulary, n_rows):
-    """The weight matrix in the new order (kept rows of unchanged documents, new rows), and
-    the state's new `extra`, `source`, `norms` and `marks`: the extra rows still used, then
-    the new ones."""
+    """The weight rows in the new order (kept rows of unchanged documents, new rows; not
+    copied into one matrix, see `KeptRows`), and the state's new `extra`, `source`, `norms`
+    and `marks`: the extra rows still used, then the new ones."""
     cols = len(vocabulary.features)
     fresh = rows(bags, vocabulary, state.stats.n, KIND_WEIGHTS)
     fresh_weights = Weights(fresh, vocabulary, KIND_WEIGHTS)
@@ -278,7 +278,7 @@ def _assemble(state, remap, new_rows, bags, vocabulary, n_rows):
     in_extra = was >= n_base
     used = np.unique(was[in_extra] - n_base)  # rows of the old extra still used
     fresh_at = state.extra.shape[0] + np.arange(fresh.shape[0])
-    extra = _gather(state.extra, fresh, np.concatenate((used, fresh_at)), cols)
+    extra = gather(state.extra, fresh, np.concatenate((used, fresh_at)), cols)
     moved = np.full(state.extra.shape[0], -1, dtype=np.int64)
     moved[used] = np.arange(len(used))
     source = np.empty(n_rows, dtype=np.int64)
@@ -289,37 +289,4 @@ def _assemble(state, remap, new_rows, bags, vocabulary, n_rows):
     kept = np.concatenate((np.arange(n_base), n_base + used))
     norms = np.concatenate((state.norms[kept], fresh_weights.norms))
     marks = np.concatenate((state.marks[kept], fresh_marks)).astype(np.int64)
-    return _gather(state.base, extra, source, cols), extra, source, norms, marks
-
-
-def _gather(first, second, source, cols):
-    """The CSR matrix of rows `source` of `first` stacked on `second` (rows of `second`
-    counted from first's row count), `cols` columns wide.
-
-    Copied run by run: `source` is mostly long runs of consecutive rows (the documents
-    kept in id order, a few changed ones in between), so a run that changed 100 files
-    copies some 200 slices instead of gathering 3 million entries one by one (at 10,000
-    documents 0.1 s, most of it spent making and using the index of every entry).
-    """
-    from scipy import sparse
-
-    source = np.asarray(source, dtype=np.int64)
-    if not len(source):
-        return sparse.csr_matrix((0, cols))
-    n_first = first.shape[0]
-    counts = np.concatenate((np.diff(first.indptr), np.diff(second.indptr)))[source]
-    indptr = np.zeros(len(source) + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
-    # A run ends where the next row is not the next one, or crosses into `second`.
-    breaks = np.flatnonzero((np.diff(source) != 1) | (source[1:] == n_first)) + 1
-    firsts = source[np.concatenate(([0], breaks))].tolist()
-    lasts = source[np.concatenate((breaks, [len(source)])) - 1].tolist()
-    kind = first.indices.dtype if first.nnz else second.indices.dtype
-    data, indices = [], []
-    for a, b in zip(firsts, lasts, strict=True):
-        matrix, offset = (first, 0) if a < n_first else (second, n_first)
-        lo, hi = matrix.indptr[a - offset], matrix.indptr[b - offset + 1]
-        data.append(matrix.data[lo:hi])
-        indices.append(matrix.indices[lo:hi])
-    indices = np.concatenate(indices).astype(kind, copy=False)
-    return sparse.csr_matrix((np.concatenate(data), indices, indptr), shape=(len(source), cols))
+    return KeptRows(state.base, extra, source, cols), extra, source, norms, marks

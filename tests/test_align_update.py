@@ -98,7 +98,7 @@ def chosen_pairs(scoring, chosen):
 
 def weights_by_id(scoring):
     """Each document's weight per feature (the column order differs from run to run)."""
-    matrix, features = scoring.weights.matrix, scoring.weights.vocabulary.features
+    matrix, features = scoring.weights.whole(), scoring.weights.vocabulary.features
     rows = (zip(row.indices.tolist(), row.data.tolist(), strict=True) for row in matrix)
     docs = scoring.docs
     return {d.id: {features[c]: v for c, v in row} for d, row in zip(docs, rows, strict=True)}
