@@ -130,7 +130,7 @@ def with_base(state: AlignState | None, base) -> AlignState | None:
     if base.shape[1] > cols or (len(state.source) and state.source.max() >= rows):
         return None  # not the base this state was made with
     if len(state.norms) != rows or len(state.marks) != rows:
-        return None
+        return None  # the per-row values are not those of these rows
     return replace(state, base=base)
 
 

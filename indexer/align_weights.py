@@ -157,11 +157,9 @@ class Weights:
 
     def products(self, query) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(row, query row, dot) of every row with the rows of `query` it shares a feature
-        with (see `KeptRows.products`)."""
-        if isinstance(self.matrix, KeptRows):
-            return self.matrix.products(query)
-        product = (self.matrix @ query.T).tocoo()
-        return product.row.astype(np.int64), product.col.astype(np.int64), product.data
+        with: an incremental alignment's, whose rows are `KeptRows` (a full one multiplies
+        language by language, `align._Scoring.candidate_cosines`)."""
+        return self.matrix.products(query)
 
     def whole(self):
         """The weights as one CSR matrix."""
